@@ -1,0 +1,82 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import formbody from '@fastify/formbody'
+import type { Config } from './config.js'
+import dbPlugin from './plugins/db.js'
+import storagePlugin from './plugins/storage.js'
+import sessionPlugin from './plugins/session.js'
+import authPlugin from './plugins/auth.js'
+import viewsPlugin from './plugins/views.js'
+import responsesPlugin from './plugins/responses.js'
+import securityPlugin from './plugins/security.js'
+import staticPlugin from './plugins/static.js'
+import healthRoutes from './routes/health.js'
+import authPages from './routes/pages/auth.js'
+import settingsPages from './routes/pages/settings.js'
+import datasetPages from './routes/pages/datasets.js'
+import authApi from './routes/api/auth.js'
+import { isApiRequest } from './plugins/responses.js'
+import { createLoginThrottle } from './accounts/login-throttle.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** true: an /api route that answers without a signed-in user. */
+    public?: boolean
+  }
+  interface FastifyInstance {
+    config: Config
+  }
+}
+
+/** A Config whose databaseUrl and s3.endpoint are set (embedded services already started). */
+export type ResolvedConfig = Config & { databaseUrl: string }
+
+export async function buildApp (config: ResolvedConfig, options: { logger?: FastifyServerOptions['logger'] } = {}): Promise<FastifyInstance> {
+  const production = config.nodeEnv === 'production'
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    trustProxy: production,
+    bodyLimit: 1024 * 1024,
+    // Uploads are long requests: no overall request timeout, but idle sockets are closed.
+    requestTimeout: 0,
+    connectionTimeout: 0
+  })
+  app.decorate('config', config)
+
+  await app.register(dbPlugin, { url: config.databaseUrl })
+  await app.register(storagePlugin, { s3: config.s3 })
+  await app.register(sessionPlugin, { secret: config.sessionSecret, secure: production })
+  await app.register(authPlugin)
+  await app.register(viewsPlugin, { production })
+  await app.register(responsesPlugin)
+  await app.register(securityPlugin, { production })
+  await app.register(formbody, { bodyLimit: 64 * 1024 })
+  await app.register(staticPlugin)
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (isApiRequest(request.url) && !request.user && request.routeOptions.config?.public !== true) {
+      await reply.fail(401, 'Sign in first: send "Authorization: Bearer <token>" or a session cookie.')
+    }
+  })
+
+  const throttle = createLoginThrottle()
+  await app.register(healthRoutes)
+  await app.register(authPages, { throttle })
+  await app.register(authApi, { throttle })
+  await app.register(settingsPages)
+  await app.register(datasetPages)
+
+  app.setNotFoundHandler(async (request, reply) => {
+    if (isApiRequest(request.url)) return await reply.fail(404, 'Not found.')
+    return await reply.render('errors/not-found', {}, 404)
+  })
+
+  app.setErrorHandler(async (error: Error & { statusCode?: number, validation?: unknown }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
+    if (status >= 500) request.log.error({ err: error }, 'request failed')
+    // Client errors say what was wrong; server errors never show internals.
+    const message = status < 500 ? error.message : 'Something went wrong on our side. Please try again.'
+    return await reply.fail(status, message)
+  })
+
+  return app
+}

@@ -1,0 +1,38 @@
+import postgres from 'postgres'
+import { drizzle } from 'drizzle-orm/postgres-js'
+import { sql } from 'drizzle-orm'
+import * as schema from './schema.js'
+
+export function createDatabase (url: string, options: { max?: number } = {}) {
+  const client = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    connect_timeout: 10,
+    // Postgres restarted under us: drop dead connections instead of handing them out.
+    idle_timeout: 60,
+    connection: { application_name: 'datasets' }
+  })
+  const db = drizzle(client, { schema })
+  return { client, db }
+}
+
+export type Database = ReturnType<typeof createDatabase>['db']
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0]
+/** Either the pool or an open transaction: repositories take whichever they are given. */
+export type Executor = Database | Transaction
+
+/** The non-owner role per-request queries run as; see drizzle/0001_row_level_security.sql. */
+export const APP_ROLE = 'datasets_app'
+
+/**
+ * Runs fn in a transaction as the non-owner role with app.user_id set, so row-level security
+ * limits every query to that user's rows. Both settings are transaction-local: the pooled
+ * connection goes back clean.
+ */
+export async function asUser<T> (db: Database, userId: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  return await db.transaction(async tx => {
+    await tx.execute(sql`select set_config('app.user_id', ${userId}, true)`)
+    await tx.execute(sql.raw(`set local role ${APP_ROLE}`))
+    return await fn(tx)
+  })
+}

@@ -1,0 +1,69 @@
+import fp from 'fastify-plugin'
+import helmet from '@fastify/helmet'
+import csrf from '@fastify/csrf-protection'
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** false: the route takes no CSRF token (JSON-only API calls that carry credentials in the body). */
+    csrf?: boolean
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/** A browser request sent from another site: refused before any state changes. */
+export function isCrossSite (request: FastifyRequest): boolean {
+  const origin = request.headers.origin
+  if (origin !== undefined) {
+    if (origin === 'null') return true
+    try {
+      return new URL(origin).host !== request.headers.host
+    } catch {
+      return true
+    }
+  }
+  return request.headers['sec-fetch-site'] === 'cross-site'
+}
+
+export default fp<{ production: boolean }>(async (app, { production }) => {
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        upgradeInsecureRequests: production ? [] : null
+      }
+    },
+    strictTransportSecurity: production,
+    crossOriginEmbedderPolicy: false
+  })
+  await app.register(csrf, { sessionPlugin: '@fastify/session' })
+  await app.register(rateLimit, { global: false })
+
+  // Every state-changing request from a browser session carries a CSRF token (form field
+  // `_csrf` or header `x-csrf-token`) and comes from our own origin. API-token requests
+  // carry no cookie, so they cannot be forged cross-site.
+  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (SAFE_METHODS.has(request.method)) return
+    if (isCrossSite(request)) {
+      return await reply.fail(403, 'This request came from another site and was refused.')
+    }
+    if (request.authMethod === 'token' || request.routeOptions.config.csrf === false) return
+    await new Promise<void>((resolve, reject) => {
+      app.csrfProtection(request, reply, (err?: Error) => err ? reject(err) : resolve())
+    }).catch(async () => {
+      await reply.fail(403, 'The form has expired or its security token is missing. Reload the page and try again.')
+    })
+  })
+}, { name: 'security', dependencies: ['session', 'auth', 'responses'] })

@@ -1,0 +1,25 @@
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB']
+
+/** 1536 → "1.5 KB" (powers of 1024, one decimal under 10). */
+export function formatBytes (bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '—'
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024
+    unit++
+  }
+  const digits = unit === 0 || value >= 10 ? 0 : 1
+  return `${value.toFixed(digits)} ${UNITS[unit]}`
+}
+
+export function formatNumber (value: number | null | undefined): string {
+  return value === null || value === undefined ? '—' : value.toLocaleString('en-US')
+}
+
+/** ISO time in UTC, minutes precision: "2026-11-23 22:54 UTC". */
+export function formatDate (value: Date | string | null | undefined): string {
+  if (!value) return '—'
+  const date = typeof value === 'string' ? new Date(value) : value
+  return date.toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
+}
