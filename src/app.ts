@@ -41,6 +41,15 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
     connectionTimeout: 0
   })
   app.decorate('config', config)
+  // Set before any route is registered: routes keep the error handler of their registration time.
+  app.setErrorHandler(async (error: Error & { statusCode?: number, validation?: unknown }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
+    if (status >= 500) request.log.error({ err: error }, 'request failed')
+    // Client errors say what was wrong; server errors never show internals.
+    const message = status < 500 ? error.message : 'Something went wrong on our side. Please try again.'
+    return await reply.fail(status, message)
+  })
+
 
   await app.register(dbPlugin, { url: config.databaseUrl })
   await app.register(storagePlugin, { s3: config.s3 })
@@ -68,14 +77,6 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
   app.setNotFoundHandler(async (request, reply) => {
     if (isApiRequest(request.url)) return await reply.fail(404, 'Not found.')
     return await reply.render('errors/not-found', {}, 404)
-  })
-
-  app.setErrorHandler(async (error: Error & { statusCode?: number, validation?: unknown }, request, reply) => {
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
-    if (status >= 500) request.log.error({ err: error }, 'request failed')
-    // Client errors say what was wrong; server errors never show internals.
-    const message = status < 500 ? error.message : 'Something went wrong on our side. Please try again.'
-    return await reply.fail(status, message)
   })
 
   return app

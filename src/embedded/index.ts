@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import type { Config } from '../config.js'
@@ -63,6 +63,8 @@ export async function startEmbeddedPostgres (dataDir: string, log: (line: string
     onError: (message: unknown) => log(String(message).trim())
   })
   mkdirSync(dataDir, { recursive: true })
+  // As root, Postgres runs as the 'postgres' user, which must be able to reach its directory.
+  if (process.getuid?.() === 0 && (statSync(dataDir).mode & 0o001) === 0) chmodSync(dataDir, statSync(dataDir).mode | 0o011)
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await pg.initialise()
   await stopOrphanedPostgres(databaseDir)
   await pg.start()

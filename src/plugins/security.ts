@@ -1,10 +1,17 @@
 import fp from 'fastify-plugin'
 import helmet from '@fastify/helmet'
-import csrf from '@fastify/csrf-protection'
+import CsrfTokens from '@fastify/csrf'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 declare module 'fastify' {
+  interface FastifyReply {
+    /** A CSRF token for this session's secret (the secret is made on first use). */
+    generateCsrf: () => string
+  }
+  interface Session {
+    csrfSecret?: string
+  }
   interface FastifyContextConfig {
     /** false: the route takes no CSRF token (JSON-only API calls that carry credentials in the body). */
     csrf?: boolean
@@ -17,11 +24,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 export function isCrossSite (request: FastifyRequest): boolean {
   const origin = request.headers.origin
   if (origin !== undefined) {
-    if (origin === 'null') return true
     try {
-      return new URL(origin).host !== request.headers.host
+      return new URL(origin).host !== new URL(`http://${request.headers.host}`).host
     } catch {
-      return true
+      return true // 'null' and anything unparsable
     }
   }
   return request.headers['sec-fetch-site'] === 'cross-site'
@@ -48,7 +54,12 @@ export default fp<{ production: boolean }>(async (app, { production }) => {
     strictTransportSecurity: production,
     crossOriginEmbedderPolicy: false
   })
-  await app.register(csrf, { sessionPlugin: '@fastify/session' })
+  const tokens = CsrfTokens()
+  app.decorateReply('generateCsrf', function (this: FastifyReply) {
+    const session = this.request.session
+    session.csrfSecret ??= tokens.secretSync()
+    return tokens.create(session.csrfSecret)
+  })
   await app.register(rateLimit, { global: false })
 
   // Every state-changing request from a browser session carries a CSRF token (form field
@@ -60,10 +71,11 @@ export default fp<{ production: boolean }>(async (app, { production }) => {
       return await reply.fail(403, 'This request came from another site and was refused.')
     }
     if (request.authMethod === 'token' || request.routeOptions.config.csrf === false) return
-    await new Promise<void>((resolve, reject) => {
-      app.csrfProtection(request, reply, (err?: Error) => err ? reject(err) : resolve())
-    }).catch(async () => {
-      await reply.fail(403, 'The form has expired or its security token is missing. Reload the page and try again.')
-    })
+    const body = request.body as Record<string, unknown> | undefined
+    const token = request.headers['x-csrf-token'] ?? (typeof body?._csrf === 'string' ? body._csrf : undefined)
+    const secret = request.session?.csrfSecret
+    if (typeof token !== 'string' || !secret || !tokens.verify(secret, token)) {
+      return await reply.fail(403, 'The form has expired or its security token is missing. Reload the page and try again.')
+    }
   })
 }, { name: 'security', dependencies: ['session', 'auth', 'responses'] })

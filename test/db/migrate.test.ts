@@ -1,0 +1,41 @@
+import t from 'tap'
+import postgres from 'postgres'
+import { migrateDatabase } from '../../src/db/migrate.js'
+import { createTestDatabase } from '../helper.js'
+
+t.test('migrations: concurrent starts do not race, a second run changes nothing', async t => {
+  const url = await createTestDatabase(t)
+  // Three processes starting at once: the advisory lock queues them.
+  await Promise.all([migrateDatabase(url), migrateDatabase(url), migrateDatabase(url)])
+  const sql = postgres(url, { max: 1, onnotice: () => {} })
+  t.teardown(() => sql.end())
+  const applied = await sql`select count(*)::int as n from drizzle.__drizzle_migrations`
+  t.equal(applied[0].n, 2, 'each migration recorded once')
+  await migrateDatabase(url)
+  const again = await sql`select count(*)::int as n from drizzle.__drizzle_migrations`
+  t.equal(again[0].n, 2, 'idempotent')
+
+  const tables = await sql`select tablename from pg_tables where schemaname = 'public' order by tablename`
+  t.same(tables.map(r => r.tablename), ['api_tokens', 'datasets', 'notifications', 'sessions', 'users'])
+  const worker = await sql`select count(*)::int as n from information_schema.schemata where schema_name = 'graphile_worker'`
+  t.equal(worker[0].n, 1, 'graphile-worker schema installed')
+
+  const columns = await sql`select column_name from information_schema.columns where table_name = 'datasets'`
+  const names = columns.map(c => c.column_name)
+  for (const field of ['id', 'name', 'description', 'file_name', 'file_size', 'storage_path', 'status', 'training_ready', 'tokenizer',
+    'stats', 'issue_counts', 'error_message', 'created_at', 'updated_at', 'validated_at', 'deleted_at', 'user_id', 'report']) {
+    t.ok(names.includes(field), `datasets.${field}`)
+  }
+  const indexes = await sql`select indexname, indexdef from pg_indexes where tablename = 'datasets'`
+  const defs = Object.fromEntries(indexes.map(i => [i.indexname, i.indexdef]))
+  t.match(defs.datasets_user_id_idx, /\(user_id\)/)
+  t.match(defs.datasets_status_idx, /WHERE \(deleted_at IS NULL\)/, 'status index is partial')
+  t.match(defs.datasets_created_at_idx, /created_at DESC/)
+  t.match(defs.datasets_name_trgm_idx, /gin \(name gin_trgm_ops\)/, 'trigram index for search')
+  t.match(defs.datasets_storage_path_idx, /UNIQUE/)
+
+  const rls = await sql`select relname, relrowsecurity, relforcerowsecurity from pg_class
+    where relname in ('datasets', 'notifications', 'api_tokens') order by relname`
+  t.same(rls.map(r => [r.relname, r.relrowsecurity, r.relforcerowsecurity]),
+    [['api_tokens', true, true], ['datasets', true, true], ['notifications', true, true]], 'RLS enabled and forced')
+})

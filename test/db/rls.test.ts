@@ -1,0 +1,62 @@
+import t from 'tap'
+import postgres from 'postgres'
+import { migrateDatabase } from '../../src/db/migrate.js'
+import { createTestDatabase } from '../helper.js'
+
+// Raw SQL under the request role, as the app runs it: SET LOCAL ROLE + transaction-local app.user_id.
+t.test('row-level security isolates users', async t => {
+  const url = await createTestDatabase(t)
+  await migrateDatabase(url)
+  // One connection, so every transaction below reuses it.
+  const sql = postgres(url, { max: 1, onnotice: () => {} })
+  t.teardown(() => sql.end())
+
+  const [a] = await sql`insert into users (email, password_hash) values ('a@example.com', 'x') returning id`
+  const [b] = await sql`insert into users (email, password_hash) values ('b@example.com', 'x') returning id`
+  const [dsA] = await sql`insert into datasets (user_id, name, file_name, file_size, storage_path)
+    values (${a.id}, 'A data', 'a.jsonl', 10, ${a.id + '/1/a.jsonl'}) returning id`
+  await sql`insert into notifications (user_id, type, title, message) values (${a.id}, 'dataset_ready', 't', 'm')`
+  await sql`insert into api_tokens (user_id, name, token_hash) values (${a.id}, 'tok', 'hash-a')`
+
+  const as = async <T>(userId: string | null, fn: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> =>
+    await sql.begin(async tx => {
+      if (userId) await tx`select set_config('app.user_id', ${userId}, true)`
+      await tx`set local role datasets_app`
+      return await fn(tx)
+    }) as T
+
+  const seenByA = await as(a.id, tx => tx`select id from datasets`)
+  t.equal(seenByA.length, 1, 'A sees their dataset')
+
+  for (const table of ['datasets', 'notifications', 'api_tokens']) {
+    const rows = await as(b.id, tx => tx`select * from ${sql(table)}`)
+    t.equal(rows.length, 0, `B sees none of A's ${table}`)
+  }
+  const updated = await as(b.id, tx => tx`update datasets set name = 'stolen' where id = ${dsA.id}`)
+  t.equal(updated.count, 0, "B's UPDATE of A's row touches 0 rows")
+  const deleted = await as(b.id, tx => tx`delete from datasets where id = ${dsA.id}`)
+  t.equal(deleted.count, 0, "B's DELETE of A's row touches 0 rows")
+  const deletedNotes = await as(b.id, tx => tx`delete from notifications`)
+  t.equal(deletedNotes.count, 0, "B's DELETE of A's notifications touches 0 rows")
+  const [still] = await sql`select name from datasets where id = ${dsA.id}`
+  t.equal(still.name, 'A data', "A's row is untouched")
+
+  await t.rejects(as(b.id, tx => tx`insert into datasets (user_id, name, file_name, file_size, storage_path)
+    values (${a.id}, 'planted', 'x.jsonl', 1, 'planted')`), /row-level security/, 'B cannot insert a row owned by A')
+  await t.rejects(as(b.id, tx => tx`update datasets set user_id = ${a.id} where user_id = ${b.id}`).then(async () => {
+    // B owns nothing yet, so also try moving one of B's own rows to A.
+    await as(b.id, tx => tx`insert into datasets (user_id, name, file_name, file_size, storage_path) values (${b.id}, 'b', 'b.jsonl', 1, 'b-path')`)
+    await as(b.id, tx => tx`update datasets set user_id = ${a.id} where user_id = ${b.id}`)
+  }), /row-level security/, 'B cannot hand a row over to A')
+
+  // The pooled connection after A's transaction: the setting reads as '' and nothing is visible.
+  await as(a.id, tx => tx`select 1`)
+  const [setting] = await sql`select current_setting('app.user_id', true) as v, current_user as role`
+  t.equal(setting.v, '', 'the user id did not outlive the transaction')
+  t.not(setting.role, 'datasets_app', 'the role did not outlive the transaction')
+  const anonymous = await as(null, tx => tx`select id from datasets`)
+  t.equal(anonymous.length, 0, 'a reused connection with no user set sees nothing')
+
+  const owner = await sql`select id from datasets`
+  t.equal(owner.length, 2, 'the owner role (worker) sees every row')
+})
