@@ -1,0 +1,111 @@
+/** What the line reader hands on, in file order. Line numbers are 1-based physical lines. */
+export interface LineSink {
+  bom: () => void
+  blank: (line: number) => void
+  tooLong: (line: number, bytes: number) => void
+  /** bytes may point into the reader's chunk: copy it to keep it past the call. */
+  record: (line: number, bytes: Buffer) => void
+}
+
+const LF = 10
+const CR = 13
+const SPACE = 32
+const TAB = 9
+
+function isBlank (bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]
+    if (byte !== SPACE && byte !== TAB) return false
+  }
+  return true
+}
+
+/**
+ * Bytes → lines, following the contract: only `\n` ends a line and a `\r` right before it is
+ * dropped; a BOM is skipped only at byte 0; a line longer than maxLineBytes is reported by
+ * length and never buffered past the limit, so memory stays bounded whatever the input.
+ */
+export class LineReader {
+  lines = 0
+  private parts: Buffer[] = []
+  private length = 0
+  private lastByte = -1
+  private overflow = false
+  private head: Buffer | null = Buffer.alloc(0)
+
+  constructor (private readonly sink: LineSink, private readonly maxLineBytes: number) {}
+
+  push (chunk: Buffer): void {
+    if (this.head !== null) {
+      // Hold the first bytes until we know whether they are a byte-order mark.
+      const head = Buffer.concat([this.head, chunk])
+      if (head.length < 3 && head.equals(Buffer.from([0xef, 0xbb, 0xbf]).subarray(0, head.length))) {
+        this.head = head
+        return
+      }
+      this.head = null
+      if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) {
+        this.sink.bom()
+        chunk = head.subarray(3)
+      } else {
+        chunk = head
+      }
+    }
+    let start = 0
+    for (;;) {
+      const newline = chunk.indexOf(LF, start)
+      if (newline === -1) {
+        this.append(chunk.subarray(start))
+        return
+      }
+      this.append(chunk.subarray(start, newline))
+      this.finishLine(true)
+      start = newline + 1
+    }
+  }
+
+  end (): void {
+    if (this.head !== null && this.head.length > 0) {
+      const head = this.head
+      this.head = null
+      this.push(head)
+    }
+    this.head = null
+    if (this.length > 0) this.finishLine(false)
+  }
+
+  private append (segment: Buffer): void {
+    if (segment.length === 0) return
+    this.length += segment.length
+    this.lastByte = segment[segment.length - 1]
+    if (this.overflow) return
+    // One byte of slack: a `\r` before the `\n` is not part of the line.
+    if (this.length > this.maxLineBytes + 1) {
+      this.overflow = true
+      this.parts = []
+      return
+    }
+    this.parts.push(segment)
+  }
+
+  private finishLine (endedByNewline: boolean): void {
+    this.lines++
+    const line = this.lines
+    const droppedCr = endedByNewline && this.lastByte === CR ? 1 : 0
+    const contentLength = this.length - droppedCr
+    const parts = this.parts
+    this.parts = []
+    this.length = 0
+    this.lastByte = -1
+    const overflow = this.overflow
+    this.overflow = false
+    if (overflow || contentLength > this.maxLineBytes) {
+      this.sink.tooLong(line, contentLength)
+      return
+    }
+    const whole = parts.length === 1 ? parts[0] : Buffer.concat(parts)
+    const bytes = droppedCr ? whole.subarray(0, contentLength) : whole
+    if (isBlank(bytes)) this.sink.blank(line)
+    else this.sink.record(line, bytes)
+  }
+}

@@ -1,0 +1,83 @@
+/** The validation contract's issue codes (../shared/dataset-format.md) and their severity. */
+export const SEVERITY = {
+  empty_file: 'error',
+  line_too_long: 'error',
+  invalid_json: 'error',
+  invalid_utf8: 'error',
+  not_an_object: 'error',
+  missing_conversation_id: 'error',
+  invalid_conversation_id: 'error',
+  missing_turns: 'error',
+  invalid_turns: 'error',
+  invalid_turn: 'error',
+  missing_role: 'error',
+  unknown_role: 'error',
+  missing_content: 'error',
+  invalid_gzip: 'error',
+  bom: 'warning',
+  blank_line: 'warning',
+  duplicate_conversation_id: 'warning',
+  empty_content: 'warning',
+  no_assistant_turn: 'warning',
+  duplicate_conversation: 'warning',
+  too_many_tokens: 'warning',
+  special_token_in_content: 'warning'
+} as const
+
+export type IssueCode = keyof typeof SEVERITY
+export type Severity = 'error' | 'warning'
+
+export interface Issue {
+  line: number
+  code: IssueCode
+  severity: Severity
+  path: string
+  message: string
+}
+
+export const ROLES = ['system', 'user', 'assistant', 'tool'] as const
+export type Role = typeof ROLES[number]
+
+export interface HistogramBin { from: number, to: number, count: number }
+
+export interface Stats {
+  conversations: number
+  turns: number
+  avg_turns: number
+  training_pairs: number
+  tokens: number
+  assistant_tokens: number
+  tokens_per_conversation: { min: number, p50: number, p95: number, max: number }
+  /** Conversations per token-count bin; `to` is exclusive except in the last bin. */
+  tokens_histogram: HistogramBin[]
+  role_counts: Record<Role, number>
+  bytes: number
+  lines: number
+}
+
+export interface Report {
+  outcome: 'ready' | 'error'
+  stats: Stats
+  counts: Partial<Record<IssueCode, number>>
+  errors: Issue[]
+  warnings: Issue[]
+}
+
+export const TOKENIZERS = ['o200k_base', 'cl100k_base'] as const
+export type TokenizerName = typeof TOKENIZERS[number]
+
+export interface ValidationOptions {
+  tokenizer?: TokenizerName
+  /** Conversations with more tokens get `too_many_tokens`. Default 8,192. */
+  contextLimit?: number
+  /** Longest accepted line in bytes, terminator excluded. Default 8 MiB. */
+  maxLineBytes?: number
+  /** Issues kept per severity (the counts stay exact). Default 100. */
+  maxIssuesPerSeverity?: number
+  /** Worker threads for record analysis; 0 analyses on the calling thread. Default 0. */
+  threads?: number
+}
+
+export const DEFAULT_CONTEXT_LIMIT = 8192
+export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024
+export const DEFAULT_MAX_ISSUES = 100

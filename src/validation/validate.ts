@@ -1,0 +1,158 @@
+import { gunzip, GzipError } from './gzip.js'
+import { LineReader } from './lines.js'
+import { analyseLine, type LineResult } from './record.js'
+import { ReportBuilder } from './report.js'
+import { getTokenizer } from './tokenizers.js'
+import { createAnalysisPool, type Batch } from './pool.js'
+import {
+  DEFAULT_CONTEXT_LIMIT, DEFAULT_MAX_ISSUES, DEFAULT_MAX_LINE_BYTES,
+  type Report, type ValidationOptions
+} from './types.js'
+
+const BATCH_BYTES = 1024 * 1024
+const BATCHES_IN_FLIGHT_PER_THREAD = 2
+
+/** Counts the stored bytes and tells whether they open with gzip's magic bytes. */
+async function openInput (source: AsyncIterable<Uint8Array>) {
+  let bytes = 0
+  const iterator = source[Symbol.asyncIterator]()
+  const counted: AsyncIterator<Buffer> = {
+    async next () {
+      const next = await iterator.next()
+      if (next.done) return { done: true, value: undefined }
+      const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value)
+      bytes += chunk.length
+      return { done: false, value: chunk }
+    }
+  }
+  const head: Buffer[] = []
+  let headLength = 0
+  let ended = false
+  while (headLength < 2) {
+    const next = await counted.next()
+    if (next.done) { ended = true; break }
+    head.push(next.value)
+    headLength += next.value.length
+  }
+  const first = Buffer.concat(head)
+  const isGzip = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b
+  let replayed = false
+  const replay: AsyncIterator<Buffer> = {
+    async next () {
+      if (!replayed) {
+        replayed = true
+        if (first.length > 0) return { done: false, value: first }
+      }
+      return ended ? { done: true, value: undefined } : await counted.next()
+    }
+  }
+  return { isGzip, chunks: replay, storedBytes: () => bytes }
+}
+
+async function * iterate (iterator: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  for (;;) {
+    const next = await iterator.next()
+    if (next.done) return
+    yield next.value
+  }
+}
+
+type Event = { line: number, kind: 'blank' | 'tooLong', bytes: number } | { line: number, kind: 'record' }
+
+/**
+ * The validation engine: a byte stream (plain or gzip) in, the contract's report out.
+ * Pure: no database, storage or HTTP. Memory stays bounded: lines are handled as they
+ * arrive and only hashes and one token count per conversation are kept.
+ */
+export async function validate (source: AsyncIterable<Uint8Array>, options: ValidationOptions = {}): Promise<Report> {
+  const tokenizerName = options.tokenizer ?? 'o200k_base'
+  const context = { tokenizer: getTokenizer(tokenizerName), contextLimit: options.contextLimit ?? DEFAULT_CONTEXT_LIMIT }
+  const builder = new ReportBuilder(options.maxIssuesPerSeverity ?? DEFAULT_MAX_ISSUES)
+  const threads = options.threads ?? 0
+  const pool = threads > 0 ? createAnalysisPool(threads, tokenizerName, context.contextLimit) : null
+
+  // With a pool, lines are batched; events keep blank and too-long lines in file order.
+  let events: Event[] = []
+  let parts: Buffer[] = []
+  let partsLength = 0
+  const inFlight: Array<{ events: Event[], results: Promise<LineResult[]> }> = []
+
+  const apply = (event: Event, result?: LineResult) => {
+    if (event.kind === 'blank') builder.add(event.line, 'blank_line', '', 'Blank line skipped.')
+    else if (event.kind === 'tooLong') {
+      builder.nonBlankLine()
+      builder.add(event.line, 'line_too_long', '',
+        `The line is ${event.bytes.toLocaleString('en-US')} bytes long; the limit is ${(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES).toLocaleString('en-US')} bytes.`)
+    } else builder.addLine(event.line, result!)
+  }
+
+  const flushBatch = () => {
+    if (events.length === 0) return
+    const offsets = new Uint32Array(parts.length + 1)
+    const data = new Uint8Array(partsLength)
+    let offset = 0
+    parts.forEach((part, i) => { data.set(part, offset); offset += part.length; offsets[i + 1] = offset })
+    const batch: Batch = { data, offsets }
+    inFlight.push({ events, results: parts.length > 0 ? pool!.analyse(batch) : Promise.resolve([]) })
+    events = []
+    parts = []
+    partsLength = 0
+  }
+
+  const settleOldest = async () => {
+    const { events: done, results } = inFlight.shift()!
+    const lineResults = await results
+    let next = 0
+    for (const event of done) apply(event, event.kind === 'record' ? lineResults[next++] : undefined)
+  }
+
+  const reader = new LineReader(pool
+    ? {
+        bom: () => builder.add(1, 'bom', '', 'The UTF-8 byte-order mark at the start of the file was skipped.'),
+        blank: line => { events.push({ line, kind: 'blank', bytes: 0 }) },
+        tooLong: (line, bytes) => { events.push({ line, kind: 'tooLong', bytes }) },
+        record: (line, bytes) => {
+          events.push({ line, kind: 'record' })
+          parts.push(Buffer.from(bytes))
+          partsLength += bytes.length
+          if (partsLength >= BATCH_BYTES) flushBatch()
+        }
+      }
+    : {
+        bom: () => builder.add(1, 'bom', '', 'The UTF-8 byte-order mark at the start of the file was skipped.'),
+        blank: line => apply({ line, kind: 'blank', bytes: 0 }),
+        tooLong: (line, bytes) => apply({ line, kind: 'tooLong', bytes }),
+        record: (line, bytes) => builder.addLine(line, analyseLine(bytes, context))
+      }, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)
+
+  let gzipProblem: string | null = null
+  try {
+    const input = await openInput(source)
+    const chunks = input.isGzip ? gunzip(input.chunks) : iterate(input.chunks)
+    try {
+      for await (const chunk of chunks) {
+        reader.push(chunk)
+        if (pool) {
+          while (inFlight.length >= threads * BATCHES_IN_FLIGHT_PER_THREAD) await settleOldest()
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof GzipError)) throw error
+      gzipProblem = error.message
+    }
+    reader.end()
+    if (pool) {
+      flushBatch()
+      while (inFlight.length > 0) await settleOldest()
+    }
+    if (gzipProblem) {
+      const message = gzipProblem.charAt(0).toUpperCase() + gzipProblem.slice(1)
+      builder.add(0, 'invalid_gzip', '', `${message}; the lines before the fault were checked.`)
+    } else if (!builder.hasRecords) {
+      builder.add(0, 'empty_file', '', 'The file holds no records: it is empty or has only blank lines.')
+    }
+    return builder.finish(input.storedBytes(), reader.lines)
+  } finally {
+    await pool?.close()
+  }
+}
