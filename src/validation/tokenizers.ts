@@ -1,6 +1,10 @@
 import o200kBase from 'gpt-tokenizer/encoding/o200k_base'
 import cl100kBase from 'gpt-tokenizer/encoding/cl100k_base'
 import type { TokenizerName } from './types.js'
+import { withFastLongPieces } from './bpe.js'
+
+withFastLongPieces(o200kBase)
+withFastLongPieces(cl100kBase)
 
 export interface Tokenizer {
   name: TokenizerName

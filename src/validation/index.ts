@@ -1,0 +1,8 @@
+export { validate } from './validate.js'
+export { getTokenizer, isTokenizerName } from './tokenizers.js'
+export * from './types.js'
+
+/** Worker threads worth starting for an input of this many stored bytes. */
+export function threadsFor (bytes: number, cpus: number): number {
+  return bytes >= 16 * 1024 * 1024 ? Math.max(1, Math.min(cpus, 4)) : 0
+}
