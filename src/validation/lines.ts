@@ -1,7 +1,8 @@
 /** What the line reader hands on, in file order. Line numbers are 1-based physical lines. */
 export interface LineSink {
   bom: () => void
-  blank: (line: number) => void
+  /** `count` blank lines from `line` on. */
+  blank: (line: number, count: number) => void
   tooLong: (line: number, bytes: number) => void
   /** bytes may point into the reader's chunk: copy it to keep it past the call. */
   record: (line: number, bytes: Buffer) => void
@@ -53,6 +54,15 @@ export class LineReader {
     }
     let start = 0
     for (;;) {
+      if (this.length === 0 && chunk[start] === LF) {
+        // A run of empty lines (a gzip bomb of newlines, say): counted in one step.
+        let end = start + 1
+        while (end < chunk.length && chunk[end] === LF) end++
+        this.sink.blank(this.lines + 1, end - start)
+        this.lines += end - start
+        start = end
+        continue
+      }
       const newline = chunk.indexOf(LF, start)
       if (newline === -1) {
         this.append(chunk.subarray(start))
@@ -105,7 +115,7 @@ export class LineReader {
     }
     const whole = parts.length === 1 ? parts[0] : Buffer.concat(parts)
     const bytes = droppedCr ? whole.subarray(0, contentLength) : whole
-    if (isBlank(bytes)) this.sink.blank(line)
+    if (isBlank(bytes)) this.sink.blank(line, 1)
     else this.sink.record(line, bytes)
   }
 }

@@ -55,6 +55,14 @@ export class ReportBuilder {
     if (list.length < this.maxIssues) list.push({ line, code, severity, path, message })
   }
 
+  /** The same issue on `count` consecutive lines from `line` on. */
+  addMany (line: number, count: number, code: IssueCode, path: string, message: string): void {
+    const list = SEVERITY[code] === 'error' ? this.errors : this.warnings
+    const kept = Math.min(count, this.maxIssues - list.length)
+    for (let i = 0; i < kept; i++) this.add(line + i, code, path, message)
+    this.counts[code] = (this.counts[code] ?? 0) + count - Math.max(0, kept)
+  }
+
   /** A line that was not blank (counts towards "the file has records"). */
   nonBlankLine (): void {
     this.records++

@@ -57,7 +57,7 @@ async function * iterate (iterator: AsyncIterator<Buffer>): AsyncGenerator<Buffe
   }
 }
 
-type Event = { line: number, kind: 'blank' | 'tooLong', bytes: number } | { line: number, kind: 'record' }
+type Event = { line: number, kind: 'blank', count: number } | { line: number, kind: 'tooLong', bytes: number } | { line: number, kind: 'record' }
 
 /**
  * The validation engine: a byte stream (plain or gzip) in, the contract's report out.
@@ -78,7 +78,7 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
   const inFlight: Array<{ events: Event[], results: Promise<LineResult[]> }> = []
 
   const apply = (event: Event, result?: LineResult) => {
-    if (event.kind === 'blank') builder.add(event.line, 'blank_line', '', 'Blank line skipped.')
+    if (event.kind === 'blank') builder.addMany(event.line, event.count, 'blank_line', '', 'Blank line skipped.')
     else if (event.kind === 'tooLong') {
       builder.nonBlankLine()
       builder.add(event.line, 'line_too_long', '',
@@ -109,7 +109,7 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
   const reader = new LineReader(pool
     ? {
         bom: () => builder.add(1, 'bom', '', 'The UTF-8 byte-order mark at the start of the file was skipped.'),
-        blank: line => { events.push({ line, kind: 'blank', bytes: 0 }) },
+        blank: (line, count) => { events.push({ line, kind: 'blank', count }) },
         tooLong: (line, bytes) => { events.push({ line, kind: 'tooLong', bytes }) },
         record: (line, bytes) => {
           events.push({ line, kind: 'record' })
@@ -120,7 +120,7 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
       }
     : {
         bom: () => builder.add(1, 'bom', '', 'The UTF-8 byte-order mark at the start of the file was skipped.'),
-        blank: line => apply({ line, kind: 'blank', bytes: 0 }),
+        blank: (line, count) => apply({ line, kind: 'blank', count }),
         tooLong: (line, bytes) => apply({ line, kind: 'tooLong', bytes }),
         record: (line, bytes) => builder.addLine(line, analyseLine(bytes, context))
       }, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)

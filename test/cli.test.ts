@@ -1,0 +1,72 @@
+import t from 'tap'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { createReadStream } from 'node:fs'
+import { validate } from '../src/validation/index.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'datasets-cli-'))
+const FIXTURE = new URL('./fixtures/multilingual.jsonl', import.meta.url).pathname
+
+function cli (...args: string[]) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { encoding: 'utf8', timeout: 60_000 })
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+t.test('--json prints exactly one JSON object: the engine\'s report', async t => {
+  const run = cli('validate', FIXTURE, '--json')
+  t.equal(run.code, 0, 'exit 0 when ready')
+  const lines = run.stdout.trim().split('\n')
+  t.equal(lines.length, 1, 'one line of JSON')
+  const report = JSON.parse(lines[0])
+  t.same(Object.keys(report), ['outcome', 'stats', 'counts', 'errors', 'warnings'])
+  t.equal(report.outcome, 'ready')
+  t.same(report, JSON.parse(JSON.stringify(await validate(createReadStream(FIXTURE)))), 'the same engine the server uses')
+})
+
+t.test('an invalid file: exit 1 and line-numbered issues', async t => {
+  const file = join(dir, 'bad.jsonl')
+  writeFileSync(file, '{"conversation_id":"a","turns":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"}]}\nnot json\n\n{"conversation_id":"b","turns":[]}\n')
+  const json = cli('validate', file, '--json')
+  t.equal(json.code, 1)
+  const report = JSON.parse(json.stdout)
+  t.equal(report.outcome, 'error')
+  t.same(report.errors.map((e: { line: number, code: string, path: string }) => [e.line, e.code, e.path]), [[2, 'invalid_json', ''], [4, 'invalid_turns', 'turns']])
+  t.same(report.counts, { invalid_json: 1, blank_line: 1, invalid_turns: 1 })
+  const human = cli('validate', file)
+  t.equal(human.code, 1)
+  t.match(human.stdout, /bad\.jsonl: ERROR \(2 errors, 1 warnings\)/)
+  t.match(human.stdout, /line 2: invalid_json: The line is not valid JSON/)
+  t.match(human.stdout, /line 4 turns: invalid_turns/)
+})
+
+t.test('options: tokenizer, context limit, gzip', async t => {
+  const o200 = JSON.parse(cli('validate', FIXTURE, '--json').stdout)
+  const cl100 = JSON.parse(cli('validate', FIXTURE, '--json', '--tokenizer', 'cl100k_base').stdout)
+  t.not(cl100.stats.tokens, o200.stats.tokens, 'another tokenizer, another count')
+  const limited = cli('validate', FIXTURE, '--json', '--context-limit', '20')
+  t.equal(limited.code, 0, 'too_many_tokens is a warning')
+  t.ok(JSON.parse(limited.stdout).counts.too_many_tokens > 0)
+  const gz = join(dir, 'fixture.jsonl.gz')
+  writeFileSync(gz, gzipSync(readFileSync(FIXTURE)))
+  const zipped = JSON.parse(cli('validate', gz, '--json').stdout)
+  t.same({ ...zipped.stats, bytes: 0 }, { ...o200.stats, bytes: 0 }, 'gzip gives the same statistics')
+})
+
+
+t.test('usage and I/O problems: exit 2', async t => {
+  for (const args of [[], ['validate'], ['frobnicate', FIXTURE], ['validate', FIXTURE, '--tokenizer', 'gpt2'], ['validate', FIXTURE, '--context-limit', 'ten'], ['validate', FIXTURE, 'extra']]) {
+    const run = cli(...args)
+    t.equal(run.code, 2, args.join(' ') || '(no arguments)')
+    t.match(run.stderr, /Usage: validate FILE/)
+    t.equal(run.stdout, '')
+  }
+  const missing = cli('validate', join(dir, 'missing.jsonl'), '--json')
+  t.equal(missing.code, 2)
+  t.match(missing.stderr, /Cannot read .*missing\.jsonl: ENOENT/)
+  const directory = cli('validate', dir)
+  t.equal(directory.code, 2)
+  t.equal(cli('--help').code, 0)
+})
