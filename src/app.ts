@@ -9,6 +9,10 @@ import viewsPlugin from './plugins/views.js'
 import responsesPlugin from './plugins/responses.js'
 import securityPlugin from './plugins/security.js'
 import staticPlugin from './plugins/static.js'
+import multipartPlugin from './plugins/multipart.js'
+import datasetsPlugin from './plugins/datasets.js'
+import workerPlugin from './plugins/worker.js'
+import datasetsApi from './routes/api/datasets.js'
 import healthRoutes from './routes/health.js'
 import authPages from './routes/pages/auth.js'
 import settingsPages from './routes/pages/settings.js'
@@ -60,6 +64,9 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
   await app.register(securityPlugin, { production })
   await app.register(formbody, { bodyLimit: 64 * 1024 })
   await app.register(staticPlugin)
+  await app.register(multipartPlugin, { maxUploadBytes: config.maxUploadBytes })
+  await app.register(datasetsPlugin, { maxUploadBytes: config.maxUploadBytes })
+  await app.register(workerPlugin, { databaseUrl: config.databaseUrl, concurrency: config.workerConcurrency, enabled: config.role !== 'web' })
 
   app.addHook('onRequest', async (request, reply) => {
     if (isApiRequest(request.url) && !request.user && request.routeOptions.config?.public !== true) {
@@ -72,7 +79,8 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
   await app.register(authPages, { throttle })
   await app.register(authApi, { throttle })
   await app.register(settingsPages)
-  await app.register(datasetPages)
+  await app.register(datasetPages, { uploadsPerMinute: config.uploadsPerMinute })
+  await app.register(datasetsApi, { uploadsPerMinute: config.uploadsPerMinute })
 
   app.setNotFoundHandler(async (request, reply) => {
     if (isApiRequest(request.url)) return await reply.fail(404, 'Not found.')

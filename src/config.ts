@@ -25,6 +25,8 @@ export interface Config {
   sessionSecret: string
   maxUploadBytes: number
   workerConcurrency: number
+  /** Uploads one user may start per minute (browser form and API together). */
+  uploadsPerMinute: number
   role: Role
 }
 
@@ -129,6 +131,7 @@ export function loadConfig (env: Env = readEnv()): Config {
     sessionSecret: sessionSecretFor(env, nodeEnv, dataDir),
     maxUploadBytes: integer(env, 'MAX_UPLOAD_BYTES', 524_288_000, 1, Number.MAX_SAFE_INTEGER),
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 2, 1, 64),
+    uploadsPerMinute: integer(env, 'UPLOADS_PER_MINUTE', 30, 1, 100_000),
     role
   }
 }

@@ -81,7 +81,7 @@ t.test('/readyz answers 503 naming storage when it is unreachable', async t => {
 
 t.test('/readyz answers 503 naming the database when it is unreachable', async t => {
   const config = await createTestConfig(t)
-  const app = await buildApp({ ...config, databaseUrl: 'postgres://nobody@127.0.0.1:9/none' })
+  const app = await buildApp({ ...config, role: 'web', databaseUrl: 'postgres://nobody@127.0.0.1:9/none' })
   t.teardown(() => app.close())
   const response = await app.inject('/readyz')
   t.equal(response.statusCode, 503)

@@ -1,4 +1,10 @@
-import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3'
+import {
+  AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand,
+  ListMultipartUploadsCommand, PutObjectCommand, S3Client
+} from '@aws-sdk/client-s3'
+import { Upload } from '@aws-sdk/lib-storage'
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
+import type { Readable } from 'node:stream'
 import type { Config } from '../config.js'
 
 export function createS3Client (s3: Config['s3']): S3Client {
@@ -14,16 +20,97 @@ export function createS3Client (s3: Config['s3']): S3Client {
   })
 }
 
-/** Object storage for dataset files; keys are always built from ids. */
+/** Storage could not be reached or refused the request: callers answer 503 or retry. */
+export class StorageUnavailable extends Error {
+  constructor (readonly operation: string, cause: unknown) {
+    super(`storage unavailable during ${operation}: ${(cause as Error)?.message ?? String(cause)}`)
+  }
+}
+
+export const PART_SIZE = 8 * 1024 * 1024
+export const PARTS_IN_FLIGHT = 4
+export const PRESIGNED_PUT_SECONDS = 3600
+
+/** Object storage for dataset files; keys are always built from ids by the caller. */
 export function createStorage (s3: Config['s3']) {
   const client = createS3Client(s3)
   const bucket = s3.bucket
   return {
     client,
     bucket,
+
     /** Throws when the bucket cannot be reached within timeoutMs. */
     async ping (timeoutMs = 2000): Promise<void> {
       await client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: AbortSignal.timeout(timeoutMs) })
+    },
+
+    /**
+     * Streams body into an S3 multipart upload (8 MiB parts, at most 4 in flight): the file is
+     * never on local disk nor whole in memory. `upload.abort()` cancels it and aborts the
+     * multipart upload, so no object remains.
+     */
+    startUpload (key: string, body: Readable, contentType = 'application/octet-stream') {
+      return new Upload({
+        client,
+        params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType },
+        partSize: PART_SIZE,
+        queueSize: PARTS_IN_FLIGHT,
+        leavePartsOnError: false
+      })
+    },
+
+    async getStream (key: string): Promise<Readable> {
+      const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+      return response.Body as Readable
+    },
+
+    /** Size in bytes, or null when there is no such object. */
+    async size (key: string): Promise<number | null> {
+      try {
+        const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
+        return head.ContentLength ?? 0
+      } catch (error) {
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+        if (status === 404 || (error as Error).name === 'NotFound' || (error as Error).name === 'NoSuchKey') return null
+        throw error
+      }
+    },
+
+    async remove (key: string): Promise<void> {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }))
+    },
+
+    async presignPut (key: string, size: number): Promise<string> {
+      return await getSignedUrl(client, new PutObjectCommand({ Bucket: bucket, Key: key, ContentLength: size }), { expiresIn: PRESIGNED_PUT_SECONDS })
+    },
+
+    async presignGet (key: string, fileName: string, seconds = 300): Promise<string> {
+      return await getSignedUrl(client, new GetObjectCommand({
+        Bucket: bucket, Key: key, ResponseContentDisposition: `attachment; filename="${fileName.replace(/[^\w.-]/g, '_')}"`
+      }), { expiresIn: seconds })
+    },
+
+    /**
+     * Aborts multipart uploads started more than maxAgeMs ago (a process that died mid-upload
+     * leaves them). Returns how many were aborted, or null where the server cannot list them.
+     */
+    async sweepIncompleteUploads (maxAgeMs: number): Promise<number | null> {
+      let listed
+      try {
+        listed = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))
+      } catch {
+        return null
+      }
+      let aborted = 0
+      for (const upload of listed.Uploads ?? []) {
+        if (!upload.Key || !upload.UploadId || !upload.Initiated) continue
+        if (Date.now() - upload.Initiated.getTime() < maxAgeMs) continue
+        try {
+          await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key, UploadId: upload.UploadId }))
+          aborted++
+        } catch { /* the next sweep tries again */ }
+      }
+      return aborted
     }
   }
 }

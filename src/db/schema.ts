@@ -87,3 +87,11 @@ export type User = typeof users.$inferSelect
 export type ApiToken = typeof apiTokens.$inferSelect
 export type Dataset = typeof datasets.$inferSelect
 export type Notification = typeof notifications.$inferSelect
+
+/** graphile-worker ids of live processes: jobs locked by a worker missing here were left by a crash. */
+export const workerHeartbeats = pgTable('worker_heartbeats', {
+  workerId: text('worker_id').primaryKey(),
+  hostname: text('hostname').notNull(),
+  pid: integer('pid').notNull(),
+  lastSeen: timestamp('last_seen', { withTimezone: true }).notNull().defaultNow()
+})

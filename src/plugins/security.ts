@@ -12,9 +12,17 @@ declare module 'fastify' {
   interface Session {
     csrfSecret?: string
   }
+  interface FastifyInstance {
+    /** True when the request needs no CSRF token (API token) or `token` is valid for its session. */
+    verifyCsrf: (request: FastifyRequest, token: unknown) => boolean
+  }
   interface FastifyContextConfig {
-    /** false: the route takes no CSRF token (JSON-only API calls that carry credentials in the body). */
-    csrf?: boolean
+    /**
+     * false: the route takes no CSRF token (JSON-only API calls that carry credentials in the body).
+     * 'handler': the handler checks it with app.verifyCsrf (streamed multipart: the body is not
+     * parsed before the handler, so the token comes from a header or an early form field).
+     */
+    csrf?: boolean | 'handler'
   }
 }
 
@@ -62,6 +70,12 @@ export default fp<{ production: boolean }>(async (app, { production }) => {
   })
   await app.register(rateLimit, { global: false })
 
+  app.decorate('verifyCsrf', (request: FastifyRequest, token: unknown) => {
+    if (request.authMethod === 'token') return true
+    const secret = request.session?.csrfSecret
+    return typeof token === 'string' && !!secret && tokens.verify(secret, token)
+  })
+
   // Every state-changing request from a browser session carries a CSRF token (form field
   // `_csrf` or header `x-csrf-token`) and comes from our own origin. API-token requests
   // carry no cookie, so they cannot be forged cross-site.
@@ -70,11 +84,10 @@ export default fp<{ production: boolean }>(async (app, { production }) => {
     if (isCrossSite(request)) {
       return await reply.fail(403, 'This request came from another site and was refused.')
     }
-    if (request.authMethod === 'token' || request.routeOptions.config.csrf === false) return
+    const mode = request.routeOptions.config.csrf
+    if (mode === false || mode === 'handler') return
     const body = request.body as Record<string, unknown> | undefined
-    const token = request.headers['x-csrf-token'] ?? (typeof body?._csrf === 'string' ? body._csrf : undefined)
-    const secret = request.session?.csrfSecret
-    if (typeof token !== 'string' || !secret || !tokens.verify(secret, token)) {
+    if (!app.verifyCsrf(request, request.headers['x-csrf-token'] ?? body?._csrf)) {
       return await reply.fail(403, 'The form has expired or its security token is missing. Reload the page and try again.')
     }
   })

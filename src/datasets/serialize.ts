@@ -1,0 +1,28 @@
+import type { Dataset } from '../db/schema.js'
+
+const iso = (value: Date | null) => value ? value.toISOString() : null
+
+/** The dataset object of api.md. */
+export function serializeDataset (row: Dataset) {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    file_name: row.fileName,
+    file_size: row.fileSize,
+    storage_path: row.storagePath,
+    status: row.status,
+    training_ready: row.trainingReady,
+    tokenizer: row.tokenizer,
+    context_limit: row.contextLimit,
+    stats: row.stats ?? null,
+    issue_counts: row.issueCounts ?? {},
+    error_message: row.errorMessage,
+    created_at: iso(row.createdAt),
+    updated_at: iso(row.updatedAt),
+    validated_at: iso(row.validatedAt),
+    deleted_at: iso(row.deletedAt)
+  }
+}
+
+export type DatasetObject = ReturnType<typeof serializeDataset>

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto'
+import { pipeline } from 'node:stream/promises'
+import type { Readable } from 'node:stream'
+import { asUser, type Database } from '../db/client.js'
+import type { Dataset } from '../db/schema.js'
+import { DEFAULT_CONTEXT_LIMIT, isTokenizerName, TOKENIZERS, type TokenizerName } from '../validation/index.js'
+import { createDatasetRepository } from './repository.js'
+import { DatasetError } from './errors.js'
+import { checkExtension, sanitiseFileName, UploadGuard } from './upload-guard.js'
+import type { Storage } from './storage.js'
+
+export interface DatasetFields {
+  name: string
+  description: string | null
+  tokenizer: TokenizerName
+  contextLimit: number
+}
+
+export interface StoredFile {
+  id: string
+  fileName: string
+  storagePath: string
+  size: number
+}
+
+const MAX_NAME = 200
+const MAX_DESCRIPTION = 2000
+
+/** Checks the text fields of an upload or a presigned create; DatasetError(400) names the field. */
+export function parseDatasetFields (input: Record<string, unknown>): DatasetFields {
+  const name = typeof input.name === 'string' ? input.name.trim() : ''
+  if (!name) throw new DatasetError(400, 'Give the dataset a name.', 'name')
+  if (name.length > MAX_NAME) throw new DatasetError(400, `The name must be at most ${MAX_NAME} characters.`, 'name')
+  const rawDescription = input.description
+  if (rawDescription !== undefined && rawDescription !== null && typeof rawDescription !== 'string') {
+    throw new DatasetError(400, 'The description must be text.', 'description')
+  }
+  const description = rawDescription?.trim() || null
+  if (description && description.length > MAX_DESCRIPTION) throw new DatasetError(400, `The description must be at most ${MAX_DESCRIPTION} characters.`, 'description')
+  const tokenizer = input.tokenizer === undefined || input.tokenizer === '' ? 'o200k_base' : input.tokenizer
+  if (!isTokenizerName(tokenizer)) throw new DatasetError(400, `Unknown tokenizer: choose ${TOKENIZERS.join(' or ')}.`, 'tokenizer')
+  const rawLimit = input.context_limit ?? input.contextLimit
+  let contextLimit = DEFAULT_CONTEXT_LIMIT
+  if (rawLimit !== undefined && rawLimit !== '') {
+    contextLimit = Number(rawLimit)
+    if (!Number.isInteger(contextLimit) || contextLimit < 1 || contextLimit > 10_000_000) {
+      throw new DatasetError(400, 'The context limit must be a whole number from 1 to 10,000,000.', 'context_limit')
+    }
+  }
+  return { name, description, tokenizer, contextLimit }
+}
+
+export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Database, storage: Storage, maxUploadBytes: number }) {
+  const repository = createDatasetRepository(db)
+
+  return {
+    maxUploadBytes,
+
+    /**
+     * Streams one file into storage while it arrives. Nothing is written to the database:
+     * the caller hands off with `handOff` once the whole request has been read, or removes
+     * the object with `discard`.
+     */
+    async store (userId: string, originalName: string, file: Readable & { truncated?: boolean }): Promise<StoredFile> {
+      const fileName = sanitiseFileName(originalName)
+      checkExtension(originalName)
+      const id = randomUUID()
+      const storagePath = `${userId}/${id}/${fileName}`
+      const guard = new UploadGuard(maxUploadBytes)
+      file.on('limit', () => guard.tooLarge())
+      const upload = storage.startUpload(storagePath, guard)
+      const piping = pipeline(file, guard).catch(() => {})
+      try {
+        await upload.done()
+      } catch {
+        await upload.abort().catch(() => {})
+        await piping
+        if (guard.failure) throw guard.failure
+        if (file.destroyed && !file.readableEnded) throw new DatasetError(400, 'The upload was interrupted; nothing was kept.')
+        throw new DatasetError(503, 'File storage is unavailable right now; nothing was kept. Try again in a moment.', undefined)
+      }
+      await piping
+      if (guard.failure || file.truncated) {
+        await storage.remove(storagePath).catch(() => {})
+        throw guard.failure ?? new DatasetError(413, `The file is larger than the limit of ${maxUploadBytes.toLocaleString('en-US')} bytes; nothing was kept.`)
+      }
+      return { id, fileName, storagePath, size: guard.bytes }
+    },
+
+    async discard (stored: StoredFile): Promise<void> {
+      await storage.remove(stored.storagePath).catch(() => {})
+    },
+
+    /** One transaction: the dataset row in `validating` and its validation job, or neither. */
+    async handOff (userId: string, fields: DatasetFields, stored: StoredFile): Promise<Dataset> {
+      try {
+        return await db.transaction(async tx => {
+          const row = await repository.insert({
+            id: stored.id,
+            userId,
+            name: fields.name,
+            description: fields.description,
+            tokenizer: fields.tokenizer,
+            contextLimit: fields.contextLimit,
+            fileName: stored.fileName,
+            fileSize: stored.size,
+            storagePath: stored.storagePath,
+            status: 'validating'
+          }, tx)
+          await repository.enqueueValidation(row.id, tx)
+          return row
+        })
+      } catch (error) {
+        await this.discard(stored)
+        throw error
+      }
+    },
+
+    /** The direct-to-storage flow: a row in `uploading` and a presigned PUT URL. */
+    async createPresigned (userId: string, fields: DatasetFields, fileNameInput: unknown, fileSizeInput: unknown) {
+      if (typeof fileNameInput !== 'string' || !fileNameInput.trim()) throw new DatasetError(400, 'Give the file_name of the file you will upload.', 'file_name')
+      checkExtension(fileNameInput)
+      const fileSize = Number(fileSizeInput)
+      if (!Number.isSafeInteger(fileSize) || fileSize < 1) throw new DatasetError(400, 'file_size must be the file\'s size in bytes (a positive whole number).', 'file_size')
+      if (fileSize > maxUploadBytes) throw new DatasetError(413, `The file is larger than the limit of ${maxUploadBytes.toLocaleString('en-US')} bytes.`, 'file_size')
+      const id = randomUUID()
+      const fileName = sanitiseFileName(fileNameInput)
+      const storagePath = `${userId}/${id}/${fileName}`
+      const dataset = await asUser(db, userId, tx => repository.insert({
+        id, userId, name: fields.name, description: fields.description, tokenizer: fields.tokenizer, contextLimit: fields.contextLimit,
+        fileName, fileSize, storagePath, status: 'uploading'
+      }, tx))
+      const uploadUrl = await storage.presignPut(storagePath, fileSize)
+      return { dataset, uploadUrl, storagePath }
+    },
+
+    /** After a presigned PUT: the object must be there with the announced size. */
+    async confirm (userId: string, id: string): Promise<Dataset> {
+      const dataset = await this.get(userId, id)
+      if (dataset.status !== 'uploading') throw new DatasetError(409, `The dataset is ${dataset.status}, not uploading: there is nothing to confirm.`)
+      let size: number | null
+      try {
+        size = await storage.size(dataset.storagePath)
+      } catch {
+        throw new DatasetError(503, 'File storage is unavailable right now. Try again in a moment.')
+      }
+      if (size === null) throw new DatasetError(409, 'The file has not been uploaded yet: PUT it to the uploadUrl first.')
+      if (size !== dataset.fileSize) {
+        throw new DatasetError(409, `The uploaded file has ${size.toLocaleString('en-US')} bytes, not the ${dataset.fileSize.toLocaleString('en-US')} announced.`)
+      }
+      const moved = await db.transaction(async tx => {
+        const row = await repository.markValidating(id, userId, tx)
+        if (row) await repository.enqueueValidation(id, tx)
+        return row
+      })
+      if (!moved) throw new DatasetError(409, 'The dataset is no longer uploading.')
+      return moved
+    },
+
+    /** The user's dataset (deleted ones too); 404 for anything else, whoever owns it. */
+    async get (userId: string, id: string): Promise<Dataset> {
+      const row = await asUser(db, userId, tx => repository.findById(id, tx))
+      if (!row || row.userId !== userId) throw new DatasetError(404, 'Dataset not found.')
+      return row
+    }
+  }
+}
+
+export type DatasetService = ReturnType<typeof createDatasetService>

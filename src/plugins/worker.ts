@@ -1,0 +1,113 @@
+import fp from 'fastify-plugin'
+import { hostname } from 'node:os'
+import pg from 'pg'
+import { EventEmitter } from 'node:events'
+import { Logger, run, type LogLevel, type Runner, type WorkerEvents } from 'graphile-worker'
+import { createTaskList, cronItems } from '../tasks/index.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The in-process graphile-worker runner, when this process runs jobs (ROLE=worker|all). */
+    worker: Runner | null
+  }
+}
+
+const HEARTBEAT_MS = 10_000
+const DEAD_AFTER_SECONDS = 30
+
+function processAlive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export interface WorkerPluginOptions {
+  databaseUrl: string
+  concurrency: number
+  enabled: boolean
+}
+
+/**
+ * graphile-worker in the app process, on a pg pool of its own. Jobs are picked up through
+ * LISTEN/NOTIFY. A worker killed mid-job (kill -9) leaves its job locked for 4 hours; every
+ * process records its worker ids with a heartbeat and unlocks the jobs of workers that stopped
+ * beating (or whose process on this host is gone), so they run again within a minute.
+ */
+export default fp<WorkerPluginOptions>(async (app, { databaseUrl, concurrency, enabled }) => {
+  app.decorate('worker', null)
+  if (!enabled) return
+
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: concurrency + 3 })
+  pool.on('error', error => app.log.warn({ err: error }, 'worker pool: idle client error'))
+  pool.on('connect', client => client.on('error', error => app.log.warn({ err: error }, 'worker pool: client error')))
+
+  const logger = new Logger(scope => (level: LogLevel, message: string) => {
+    const method = level === 'error' ? 'error' : level === 'warning' ? 'warn' : level === 'info' ? 'info' : 'debug'
+    app.log[method]({ scope: scope.label }, message)
+  })
+  const workerIds = new Set<string>()
+  const host = hostname()
+
+  const beat = async () => {
+    if (workerIds.size === 0) return
+    await pool.query(`insert into worker_heartbeats (worker_id, hostname, pid, last_seen)
+      select id, $2, $3, now() from unnest($1::text[]) as id
+      on conflict (worker_id) do update set last_seen = now()`, [[...workerIds], host, process.pid])
+  }
+
+  const unlockDeadWorkers = async () => {
+    const { rows } = await pool.query<{ locked_by: string, hostname: string | null, pid: number | null, stale: boolean | null }>(`
+      select distinct j.locked_by, h.hostname, h.pid, h.last_seen < now() - make_interval(secs => $1) as stale
+      from graphile_worker._private_jobs j left join worker_heartbeats h on h.worker_id = j.locked_by
+      where j.locked_by is not null and not (j.locked_by = any($2::text[]))`, [DEAD_AFTER_SECONDS, [...workerIds]])
+    const dead = rows.filter(row =>
+      row.stale === true ||
+      (row.hostname === host && row.pid !== null && (row.pid === process.pid || !processAlive(row.pid))) ||
+      row.hostname === null // never beat: left by a process older than heartbeats, or one that died at once
+    ).map(row => row.locked_by)
+    if (dead.length === 0) return
+    await pool.query('select graphile_worker.force_unlock_workers($1::text[])', [dead])
+    await pool.query('delete from worker_heartbeats where worker_id = any($1::text[])', [dead])
+    app.log.warn({ workers: dead }, 'unlocked jobs of workers that died')
+  }
+
+  // Our own emitter, listened to before run(): the workers are created inside run().
+  const events = new EventEmitter() as WorkerEvents
+  events.on('worker:create', ({ worker }) => { workerIds.add(worker.workerId) })
+  const runner = await run({
+    pgPool: pool,
+    events,
+    concurrency,
+    noHandleSignals: true,
+    pollInterval: 2000,
+    logger,
+    taskList: createTaskList({ db: app.db, storage: app.storage }),
+    parsedCronItems: cronItems
+  })
+  app.worker = runner
+
+  const housekeeping = async () => {
+    try {
+      await beat()
+      await unlockDeadWorkers()
+    } catch (error) {
+      app.log.warn({ err: error }, 'worker housekeeping failed')
+    }
+  }
+  await housekeeping()
+  const timer = setInterval(() => { void housekeeping() }, HEARTBEAT_MS)
+  timer.unref()
+
+  app.addHook('onClose', async () => {
+    clearInterval(timer)
+    // Stop taking jobs and let running ones finish, then end the pool only after stop() has
+    // settled: ending it at once can lose the last job's completion write (graphile-worker 0.17).
+    await runner.stop()
+    await new Promise(resolve => setImmediate(resolve))
+    await pool.query('delete from worker_heartbeats where worker_id = any($1::text[])', [[...workerIds]]).catch(() => {})
+    await pool.end()
+  })
+}, { name: 'worker', dependencies: ['db', 'storage'] })
