@@ -13,6 +13,8 @@ import multipartPlugin from './plugins/multipart.js'
 import datasetsPlugin from './plugins/datasets.js'
 import workerPlugin from './plugins/worker.js'
 import datasetsApi from './routes/api/datasets.js'
+import notificationsApi from './routes/api/notifications.js'
+import notificationPages from './routes/pages/notifications.js'
 import healthRoutes from './routes/health.js'
 import authPages from './routes/pages/auth.js'
 import settingsPages from './routes/pages/settings.js'
@@ -81,6 +83,8 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
   await app.register(settingsPages)
   await app.register(datasetPages, { uploadsPerMinute: config.uploadsPerMinute })
   await app.register(datasetsApi, { uploadsPerMinute: config.uploadsPerMinute })
+  await app.register(notificationPages)
+  await app.register(notificationsApi)
 
   app.setNotFoundHandler(async (request, reply) => {
     if (isApiRequest(request.url)) return await reply.fail(404, 'Not found.')

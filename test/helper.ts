@@ -81,7 +81,7 @@ export async function createTestConfig (t: TapLike, env: Record<string, string> 
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env
   })
-  config.s3 = testS3Config(bucket, s3Endpoint)
+  config.s3 = testS3Config(bucket, env.S3_ENDPOINT ?? s3Endpoint)
   await migrateDatabase(databaseUrl)
   return { ...config, databaseUrl }
 }
@@ -148,4 +148,59 @@ export async function apiUser (app: FastifyInstance, email = `u${randomBytes(4).
   const { token } = tokenResponse.json().data
   const user = signup.json().data.user as { id: string, email: string }
   return { ...user, token, password, headers: { authorization: `Bearer ${token}` } }
+}
+
+export type Part = { name: string, value: string } | { name: string, filename: string, content: Buffer, type?: string }
+
+/** A multipart/form-data body, parts in the order given. */
+export function multipart (parts: Part[]): { payload: Buffer, headers: Record<string, string> } {
+  const boundary = `----datasets${randomBytes(8).toString('hex')}`
+  const chunks: Buffer[] = []
+  for (const part of parts) {
+    if ('value' in part) {
+      chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"\r\n\r\n${part.value}\r\n`))
+    } else {
+      chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"; filename="${part.filename}"\r\nContent-Type: ${part.type ?? 'application/octet-stream'}\r\n\r\n`))
+      chunks.push(part.content, Buffer.from('\r\n'))
+    }
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`))
+  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }
+}
+
+/** Uploads content through POST /api/datasets with a bearer token. */
+export async function uploadDataset (app: FastifyInstance, headers: Record<string, string>, content: Buffer | string, fields: Record<string, string> = {}, filename = 'data.jsonl') {
+  const body = multipart([
+    ...Object.entries({ name: 'My dataset', ...fields }).map(([name, value]) => ({ name, value })),
+    { name: 'file', filename, content: Buffer.isBuffer(content) ? content : Buffer.from(content) }
+  ])
+  return await app.inject({ method: 'POST', url: '/api/datasets', payload: body.payload, headers: { ...headers, ...body.headers } })
+}
+
+/** Polls GET /api/datasets/:id until the status is final (or the time is up). */
+export async function waitForFinal (app: FastifyInstance, headers: Record<string, string>, id: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const response = await app.inject({ url: `/api/datasets/${id}`, headers })
+    const dataset = response.json().data?.dataset
+    if (dataset && (dataset.status === 'ready' || dataset.status === 'error')) return dataset
+    if (Date.now() > deadline) throw new Error(`dataset ${id} still ${dataset?.status} after ${timeoutMs} ms`)
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+}
+
+/** Every object key in the app's bucket. */
+export async function bucketKeys (app: FastifyInstance): Promise<string[]> {
+  const { ListObjectsV2Command } = await import('@aws-sdk/client-s3')
+  const listed = await app.storage.client.send(new ListObjectsV2Command({ Bucket: app.storage.bucket }))
+  return (listed.Contents ?? []).map(object => object.Key!)
+}
+
+/** A small valid dataset of n conversations. */
+export function sampleDataset (n: number, prefix = 'c'): string {
+  const lines: string[] = []
+  for (let i = 0; i < n; i++) {
+    lines.push(JSON.stringify({ conversation_id: `${prefix}-${i}`, turns: [{ role: 'user', content: `Question ${i}: what is ${i} + ${i}?` }, { role: 'assistant', content: `It is ${2 * i}.` }] }))
+  }
+  return lines.join('\n') + '\n'
 }

@@ -33,8 +33,13 @@ export default fp<{ production: boolean }>(async (app, { production }) => {
     const session = request.session
     const flash = session?.flash ?? []
     if (session?.flash) session.flash = undefined
+    // The bell's count: pages only, fragments (and signed-out pages) skip the query.
+    const unreadNotifications = request.user && !name.includes('/_') && this.server.hasDecorator('notifications')
+      ? await this.server.notifications.unreadCount(request.user.id)
+      : 0
     const context = {
       user: request.user,
+      unreadNotifications,
       csrfToken: session ? this.generateCsrf() : '',
       flash,
       path: request.url,
