@@ -22,6 +22,7 @@ export async function migrateDatabase (url: string): Promise<void> {
       await migrate(drizzle(client), { migrationsFolder: MIGRATIONS_FOLDER })
       const pool = new pg.Pool({ connectionString: url, max: 1 })
       pool.on('error', () => {}) // an idle client's error surfaces on the next query instead
+      pool.on('connect', client => client.on('error', () => {}))
       try {
         await runWorkerMigrations({ pgPool: pool, logger: undefined })
       } finally {

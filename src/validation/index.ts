@@ -1,5 +1,5 @@
 export { validate } from './validate.js'
-export { getTokenizer, isTokenizerName } from './tokenizers.js'
+export { loadTokenizer, isTokenizerName } from './tokenizers.js'
 export * from './types.js'
 
 /** Worker threads worth starting for an input of this many stored bytes. */

@@ -1,10 +1,5 @@
-import o200kBase from 'gpt-tokenizer/encoding/o200k_base'
-import cl100kBase from 'gpt-tokenizer/encoding/cl100k_base'
 import type { TokenizerName } from './types.js'
 import { withFastLongPieces } from './bpe.js'
-
-withFastLongPieces(o200kBase)
-withFastLongPieces(cl100kBase)
 
 export interface Tokenizer {
   name: TokenizerName
@@ -19,25 +14,38 @@ const ORDINARY = { allowedSpecial: new Set<string>(), disallowedSpecial: new Set
 // The chat-markup tokens that gpt-tokenizer registers for both encodings.
 const CHAT_MARKUP = ['<|im_start|>', '<|im_end|>', '<|im_sep|>']
 
-const TOKENIZERS: Record<TokenizerName, Tokenizer> = {
-  o200k_base: {
-    name: 'o200k_base',
-    count: text => text.length === 0 ? 0 : o200kBase.countTokens(text, ORDINARY),
-    specialTokens: ['<|endoftext|>', '<|endofprompt|>', ...CHAT_MARKUP]
-  },
-  cl100k_base: {
-    name: 'cl100k_base',
-    count: text => text.length === 0 ? 0 : cl100kBase.countTokens(text, ORDINARY),
-    specialTokens: ['<|endoftext|>', '<|fim_prefix|>', '<|fim_middle|>', '<|fim_suffix|>', '<|endofprompt|>', ...CHAT_MARKUP]
-  }
+const SPECIAL_TOKENS: Record<TokenizerName, readonly string[]> = {
+  o200k_base: ['<|endoftext|>', '<|endofprompt|>', ...CHAT_MARKUP],
+  cl100k_base: ['<|endoftext|>', '<|fim_prefix|>', '<|fim_middle|>', '<|fim_suffix|>', '<|endofprompt|>', ...CHAT_MARKUP]
 }
 
-export function getTokenizer (name: TokenizerName): Tokenizer {
-  const tokenizer = TOKENIZERS[name]
-  if (!tokenizer) throw new Error(`Unknown tokenizer "${name}"`)
-  return tokenizer
+interface Encoding { countTokens: (text: string, options: typeof ORDINARY) => number }
+
+// Each encoding's ranks take about 55 MB: only the one a dataset uses is ever loaded.
+const IMPORTS: Record<TokenizerName, () => Promise<{ default: Encoding }>> = {
+  o200k_base: () => import('gpt-tokenizer/encoding/o200k_base'),
+  cl100k_base: () => import('gpt-tokenizer/encoding/cl100k_base')
+}
+
+const loaded = new Map<TokenizerName, Promise<Tokenizer>>()
+
+export async function loadTokenizer (name: TokenizerName): Promise<Tokenizer> {
+  if (!isTokenizerName(name)) throw new Error(`Unknown tokenizer "${name}"`)
+  let tokenizer = loaded.get(name)
+  if (!tokenizer) {
+    tokenizer = IMPORTS[name]().then(({ default: encoding }) => {
+      withFastLongPieces(encoding)
+      return {
+        name,
+        count: (text: string) => text.length === 0 ? 0 : encoding.countTokens(text, ORDINARY),
+        specialTokens: SPECIAL_TOKENS[name]
+      }
+    })
+    loaded.set(name, tokenizer)
+  }
+  return await tokenizer
 }
 
 export function isTokenizerName (value: unknown): value is TokenizerName {
-  return typeof value === 'string' && Object.hasOwn(TOKENIZERS, value)
+  return typeof value === 'string' && Object.hasOwn(IMPORTS, value)
 }

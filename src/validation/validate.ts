@@ -2,7 +2,7 @@ import { gunzip, GzipError } from './gzip.js'
 import { LineReader } from './lines.js'
 import { analyseLine, type LineResult } from './record.js'
 import { ReportBuilder } from './report.js'
-import { getTokenizer } from './tokenizers.js'
+import { loadTokenizer, type Tokenizer } from './tokenizers.js'
 import { createAnalysisPool, type Batch } from './pool.js'
 import {
   DEFAULT_CONTEXT_LIMIT, DEFAULT_MAX_ISSUES, DEFAULT_MAX_LINE_BYTES,
@@ -66,10 +66,12 @@ type Event = { line: number, kind: 'blank', count: number } | { line: number, ki
  */
 export async function validate (source: AsyncIterable<Uint8Array>, options: ValidationOptions = {}): Promise<Report> {
   const tokenizerName = options.tokenizer ?? 'o200k_base'
-  const context = { tokenizer: getTokenizer(tokenizerName), contextLimit: options.contextLimit ?? DEFAULT_CONTEXT_LIMIT }
+  const contextLimit = options.contextLimit ?? DEFAULT_CONTEXT_LIMIT
   const builder = new ReportBuilder(options.maxIssuesPerSeverity ?? DEFAULT_MAX_ISSUES)
   const threads = options.threads ?? 0
-  const pool = threads > 0 ? createAnalysisPool(threads, tokenizerName, context.contextLimit) : null
+  // With worker threads the tokenizer is loaded there only, not here as well.
+  const context = { tokenizer: threads > 0 ? null as unknown as Tokenizer : await loadTokenizer(tokenizerName), contextLimit }
+  const pool = threads > 0 ? createAnalysisPool(threads, tokenizerName, contextLimit) : null
 
   // With a pool, lines are batched; events keep blank and too-long lines in file order.
   let events: Event[] = []

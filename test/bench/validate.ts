@@ -1,0 +1,30 @@
+// npm run bench:validate: the validation engine against a single-threaded reference pass.
+// BENCH_MB sets the dataset size (default 200); each pass runs in its own process.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateDataset } from './generate.js'
+
+const sizes = (process.env.BENCH_MB ?? '200').split(',').map(Number)
+const dir = mkdtempSync(join(tmpdir(), 'datasets-bench-'))
+try {
+  for (const mb of sizes) {
+    const file = join(dir, `bench-${mb}.jsonl`)
+    await generateDataset(file, mb * 1024 * 1024)
+    const bytes = statSync(file).size
+    const run = (mode: string) => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'validate-pass.ts'), mode, file], { encoding: 'utf8' }).trim().split('\n').pop()!)
+    const reference = run('reference')
+    const engine = run('engine')
+    if (engine.tokens !== reference.tokens || engine.conversations !== reference.conversations) {
+      throw new Error(`results differ: engine ${JSON.stringify(engine)} reference ${JSON.stringify(reference)}`)
+    }
+    const mbs = (seconds: number) => bytes / 1e6 / seconds
+    console.log(`dataset: ${(bytes / 1e6).toFixed(1)} MB, ${engine.conversations.toLocaleString('en-US')} conversations, ${engine.tokens.toLocaleString('en-US')} tokens (o200k_base)`)
+    console.log(`engine (full validation, worker threads): ${mbs(engine.seconds).toFixed(1)} MB/s, ${engine.seconds.toFixed(2)} s, peak RSS ${engine.maxRssMb.toFixed(0)} MB`)
+    console.log(`reference (readline + JSON.parse + tokenizer, 1 thread): ${mbs(reference.seconds).toFixed(1)} MB/s, ${reference.seconds.toFixed(2)} s, peak RSS ${reference.maxRssMb.toFixed(0)} MB`)
+    console.log(`ratio: ${(reference.seconds / engine.seconds).toFixed(2)}× the single-threaded pass`)
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
