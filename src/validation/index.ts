@@ -2,7 +2,7 @@ export { validate } from './validate.js'
 export { loadTokenizer, isTokenizerName } from './tokenizers.js'
 export * from './types.js'
 
-/** Worker threads worth starting for an input of this many stored bytes. */
+/** Analysis threads worth using for an input of this many stored bytes (1: no worker threads). */
 export function threadsFor (bytes: number, cpus: number): number {
-  return bytes >= 16 * 1024 * 1024 ? Math.max(1, Math.min(cpus, 4)) : 0
+  return bytes >= 16 * 1024 * 1024 ? Math.max(1, Math.min(cpus, 4)) : 1
 }

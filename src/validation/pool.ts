@@ -9,10 +9,14 @@ const FROM_SOURCE = import.meta.url.endsWith('.ts')
 const WORKER_FILE = new URL(FROM_SOURCE ? './analysis-worker.ts' : './analysis-worker.js', import.meta.url)
 
 /** Built code starts the worker file; source runs (tsx, tests) register tsx in the thread first. */
+// V8 grows a heap long before it collects: capped, each worker stays near its live set (the
+// tokenizer's ~25 MB, a batch, one line of at most 8 MiB parsed) instead of hundreds of MB.
+const RESOURCE_LIMITS = { maxOldGenerationSizeMb: Number(process.env.VALIDATION_WORKER_HEAP_MB ?? 160), maxYoungGenerationSizeMb: Number(process.env.VALIDATION_WORKER_YOUNG_MB ?? 16) }
+
 function startWorker (workerData: unknown): Worker {
-  if (!FROM_SOURCE) return new Worker(WORKER_FILE, { workerData })
+  if (!FROM_SOURCE) return new Worker(WORKER_FILE, { workerData, resourceLimits: RESOURCE_LIMITS })
   const bootstrap = `import('tsx/esm/api').then(api => { api.register(); return import(${JSON.stringify(WORKER_FILE.href)}) })`
-  return new Worker(bootstrap, { eval: true, workerData })
+  return new Worker(bootstrap, { eval: true, workerData, resourceLimits: RESOURCE_LIMITS })
 }
 
 /** Worker threads that analyse batches of lines; results come back per batch. */
@@ -33,6 +37,10 @@ export function createAnalysisPool (threads: number, tokenizer: TokenizerName, c
     })
   }
   return {
+    /** Batches handed out and not answered yet. */
+    get pending (): number {
+      return pending.size
+    },
     analyse (batch: Batch): Promise<LineResult[]> {
       if (failure) return Promise.reject(failure)
       const id = nextId++

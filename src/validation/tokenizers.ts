@@ -19,7 +19,10 @@ const SPECIAL_TOKENS: Record<TokenizerName, readonly string[]> = {
   cl100k_base: ['<|endoftext|>', '<|fim_prefix|>', '<|fim_middle|>', '<|fim_suffix|>', '<|endofprompt|>', ...CHAT_MARKUP]
 }
 
-interface Encoding { countTokens: (text: string, options: typeof ORDINARY) => number }
+interface Encoding {
+  countTokens: (text: string, options: typeof ORDINARY) => number
+  setMergeCacheSize: (size: number) => void
+}
 
 // Each encoding's ranks take about 55 MB: only the one a dataset uses is ever loaded.
 const IMPORTS: Record<TokenizerName, () => Promise<{ default: Encoding }>> = {
@@ -35,6 +38,8 @@ export async function loadTokenizer (name: TokenizerName): Promise<Tokenizer> {
   if (!tokenizer) {
     tokenizer = IMPORTS[name]().then(({ default: encoding }) => {
       withFastLongPieces(encoding)
+      // The merge cache (100,000 pieces by default) is most of a tokenizer's live memory.
+      encoding.setMergeCacheSize(Number(process.env.TOKENIZER_CACHE_SIZE ?? 20_000))
       return {
         name,
         count: (text: string) => text.length === 0 ? 0 : encoding.countTokens(text, ORDINARY),

@@ -74,7 +74,7 @@ export interface ValidationOptions {
   maxLineBytes?: number
   /** Issues kept per severity (the counts stay exact). Default 100. */
   maxIssuesPerSeverity?: number
-  /** Worker threads for record analysis; 0 analyses on the calling thread. Default 0. */
+  /** Threads that analyse records: the calling one plus threads − 1 workers. Default 1 (no workers). */
   threads?: number
 }
 

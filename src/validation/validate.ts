@@ -2,7 +2,7 @@ import { gunzip, GzipError } from './gzip.js'
 import { LineReader } from './lines.js'
 import { analyseLine, type LineResult } from './record.js'
 import { ReportBuilder } from './report.js'
-import { loadTokenizer, type Tokenizer } from './tokenizers.js'
+import { loadTokenizer } from './tokenizers.js'
 import { createAnalysisPool, type Batch } from './pool.js'
 import {
   DEFAULT_CONTEXT_LIMIT, DEFAULT_MAX_ISSUES, DEFAULT_MAX_LINE_BYTES,
@@ -67,38 +67,46 @@ type Event = { line: number, kind: 'blank', count: number } | { line: number, ki
 export async function validate (source: AsyncIterable<Uint8Array>, options: ValidationOptions = {}): Promise<Report> {
   const tokenizerName = options.tokenizer ?? 'o200k_base'
   const contextLimit = options.contextLimit ?? DEFAULT_CONTEXT_LIMIT
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES
   const builder = new ReportBuilder(options.maxIssuesPerSeverity ?? DEFAULT_MAX_ISSUES)
-  const threads = options.threads ?? 0
-  // With worker threads the tokenizer is loaded there only, not here as well.
-  const context = { tokenizer: threads > 0 ? null as unknown as Tokenizer : await loadTokenizer(tokenizerName), contextLimit }
-  const pool = threads > 0 ? createAnalysisPool(threads, tokenizerName, contextLimit) : null
+  // `threads` analysis threads in all: this one plus threads − 1 workers, batches taken in turn.
+  const threads = Math.max(1, options.threads ?? 1)
+  const context = { tokenizer: await loadTokenizer(tokenizerName), contextLimit }
+  const pool = threads > 1 ? createAnalysisPool(threads - 1, tokenizerName, contextLimit) : null
 
-  // With a pool, lines are batched; events keep blank and too-long lines in file order.
+  // With a pool, lines are batched into one buffer; events keep blank and too-long lines in order.
   let events: Event[] = []
-  let parts: Buffer[] = []
-  let partsLength = 0
-  const inFlight: Array<{ events: Event[], results: Promise<LineResult[]> }> = []
+  let batch = new Uint8Array(BATCH_BYTES)
+  let batchLength = 0
+  let offsets: number[] = [0]
+  const inFlight: Array<{ events: Event[], results: Promise<LineResult[]> | LineResult[] }> = []
 
   const apply = (event: Event, result?: LineResult) => {
     if (event.kind === 'blank') builder.addMany(event.line, event.count, 'blank_line', '', 'Blank line skipped.')
     else if (event.kind === 'tooLong') {
       builder.nonBlankLine()
       builder.add(event.line, 'line_too_long', '',
-        `The line is ${event.bytes.toLocaleString('en-US')} bytes long; the limit is ${(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES).toLocaleString('en-US')} bytes.`)
+        `The line is ${event.bytes.toLocaleString('en-US')} bytes long; the limit is ${maxLineBytes.toLocaleString('en-US')} bytes.`)
     } else builder.addLine(event.line, result!)
   }
 
   const flushBatch = () => {
     if (events.length === 0) return
-    const offsets = new Uint32Array(parts.length + 1)
-    const data = new Uint8Array(partsLength)
-    let offset = 0
-    parts.forEach((part, i) => { data.set(part, offset); offset += part.length; offsets[i + 1] = offset })
-    const batch: Batch = { data, offsets }
-    inFlight.push({ events, results: parts.length > 0 ? pool!.analyse(batch) : Promise.resolve([]) })
+    const packed: Batch = { data: batch.subarray(0, batchLength), offsets: Uint32Array.from(offsets) }
+    let results: Promise<LineResult[]> | LineResult[]
+    if (offsets.length === 1) results = []
+    else if (pool!.pending >= (threads - 1) * BATCHES_IN_FLIGHT_PER_THREAD) {
+      // The workers are busy: this thread analyses the batch itself (self-balancing).
+      results = []
+      for (let i = 0; i + 1 < offsets.length; i++) results.push(analyseLine(Buffer.from(batch.buffer, batch.byteOffset + offsets[i], offsets[i + 1] - offsets[i]), context))
+    } else {
+      results = pool!.analyse(packed) // transfers the buffer: a new one is made below
+      batch = new Uint8Array(Math.max(BATCH_BYTES, batch.length))
+    }
+    inFlight.push({ events, results })
     events = []
-    parts = []
-    partsLength = 0
+    batchLength = 0
+    offsets = [0]
   }
 
   const settleOldest = async () => {
@@ -108,24 +116,30 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
     for (const event of done) apply(event, event.kind === 'record' ? lineResults[next++] : undefined)
   }
 
+  const bom = () => builder.add(1, 'bom', '', 'The UTF-8 byte-order mark at the start of the file was skipped.')
   const reader = new LineReader(pool
     ? {
-        bom: () => builder.add(1, 'bom', '', 'The UTF-8 byte-order mark at the start of the file was skipped.'),
+        bom,
         blank: (line, count) => { events.push({ line, kind: 'blank', count }) },
         tooLong: (line, bytes) => { events.push({ line, kind: 'tooLong', bytes }) },
         record: (line, bytes) => {
+          if (batchLength + bytes.length > batch.length) {
+            if (batchLength > 0) flushBatch()
+            if (bytes.length > batch.length) batch = new Uint8Array(bytes.length)
+          }
           events.push({ line, kind: 'record' })
-          parts.push(Buffer.from(bytes))
-          partsLength += bytes.length
-          if (partsLength >= BATCH_BYTES) flushBatch()
+          batch.set(bytes, batchLength)
+          batchLength += bytes.length
+          offsets.push(batchLength)
+          if (batchLength >= BATCH_BYTES) flushBatch()
         }
       }
     : {
-        bom: () => builder.add(1, 'bom', '', 'The UTF-8 byte-order mark at the start of the file was skipped.'),
+        bom,
         blank: (line, count) => apply({ line, kind: 'blank', count }),
         tooLong: (line, bytes) => apply({ line, kind: 'tooLong', bytes }),
         record: (line, bytes) => builder.addLine(line, analyseLine(bytes, context))
-      }, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)
+      }, maxLineBytes)
 
   let gzipProblem: string | null = null
   try {
@@ -135,7 +149,7 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
       for await (const chunk of chunks) {
         reader.push(chunk)
         if (pool) {
-          while (inFlight.length >= threads * BATCHES_IN_FLIGHT_PER_THREAD) await settleOldest()
+          while (inFlight.length > threads * BATCHES_IN_FLIGHT_PER_THREAD) await settleOldest()
         }
       }
     } catch (error) {

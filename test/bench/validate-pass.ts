@@ -3,7 +3,9 @@
 import { createReadStream, statSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { availableParallelism } from 'node:os'
-import { loadTokenizer, threadsFor, validate } from '../../src/validation/index.js'
+// The built engine, as production runs it (worker threads start from dist/ without a TS loader).
+const built: string = '../../dist/validation/index.js'
+const { loadTokenizer, threadsFor, validate } = await import(built) as typeof import('../../src/validation/index.js')
 
 const [mode, file] = process.argv.slice(2)
 const started = performance.now()
