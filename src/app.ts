@@ -14,6 +14,7 @@ import datasetsPlugin from './plugins/datasets.js'
 import workerPlugin from './plugins/worker.js'
 import datasetsApi from './routes/api/datasets.js'
 import notificationsApi from './routes/api/notifications.js'
+import datasetsManageApi from './routes/api/datasets-manage.js'
 import notificationPages from './routes/pages/notifications.js'
 import healthRoutes from './routes/health.js'
 import authPages from './routes/pages/auth.js'
@@ -68,7 +69,7 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
   await app.register(staticPlugin)
   await app.register(multipartPlugin, { maxUploadBytes: config.maxUploadBytes })
   await app.register(datasetsPlugin, { maxUploadBytes: config.maxUploadBytes })
-  await app.register(workerPlugin, { databaseUrl: config.databaseUrl, concurrency: config.workerConcurrency, enabled: config.role !== 'web' })
+  await app.register(workerPlugin, { databaseUrl: config.databaseUrl, concurrency: config.workerConcurrency, enabled: config.role !== 'web', trashRetentionDays: config.trashRetentionDays })
 
   app.addHook('onRequest', async (request, reply) => {
     if (isApiRequest(request.url) && !request.user && request.routeOptions.config?.public !== true) {
@@ -83,6 +84,7 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
   await app.register(settingsPages)
   await app.register(datasetPages, { uploadsPerMinute: config.uploadsPerMinute })
   await app.register(datasetsApi, { uploadsPerMinute: config.uploadsPerMinute })
+  await app.register(datasetsManageApi)
   await app.register(notificationPages)
   await app.register(notificationsApi)
 

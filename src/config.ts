@@ -27,6 +27,8 @@ export interface Config {
   workerConcurrency: number
   /** Uploads one user may start per minute (browser form and API together). */
   uploadsPerMinute: number
+  /** Days a soft-deleted dataset stays in the trash before it is purged. */
+  trashRetentionDays: number
   role: Role
 }
 
@@ -132,6 +134,7 @@ export function loadConfig (env: Env = readEnv()): Config {
     maxUploadBytes: integer(env, 'MAX_UPLOAD_BYTES', 524_288_000, 1, Number.MAX_SAFE_INTEGER),
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 2, 1, 64),
     uploadsPerMinute: integer(env, 'UPLOADS_PER_MINUTE', 30, 1, 100_000),
+    trashRetentionDays: integer(env, 'TRASH_RETENTION_DAYS', 30, 0, 3650),
     role
   }
 }

@@ -3,11 +3,15 @@ import { pipeline } from 'node:stream/promises'
 import type { Readable } from 'node:stream'
 import { asUser, type Database } from '../db/client.js'
 import type { Dataset } from '../db/schema.js'
-import { DEFAULT_CONTEXT_LIMIT, isTokenizerName, TOKENIZERS, type TokenizerName } from '../validation/index.js'
+import { DEFAULT_CONTEXT_LIMIT, isTokenizerName, TOKENIZERS, type Report, type TokenizerName } from '../validation/index.js'
 import { createDatasetRepository } from './repository.js'
 import { DatasetError } from './errors.js'
 import { checkExtension, sanitiseFileName, UploadGuard } from './upload-guard.js'
 import type { Storage } from './storage.js'
+import { foldForSearch, listDatasets, pagination, summarise, type ListQuery } from './listing.js'
+import { readRecords } from './records.js'
+import { and, eq, isNotNull, isNull, lt } from 'drizzle-orm'
+import { datasets } from '../db/schema.js'
 
 export interface DatasetFields {
   name: string
@@ -99,6 +103,7 @@ export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Dat
             id: stored.id,
             userId,
             name: fields.name,
+            nameSearch: foldForSearch(fields.name),
             description: fields.description,
             tokenizer: fields.tokenizer,
             contextLimit: fields.contextLimit,
@@ -127,7 +132,7 @@ export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Dat
       const fileName = sanitiseFileName(fileNameInput)
       const storagePath = `${userId}/${id}/${fileName}`
       const dataset = await asUser(db, userId, tx => repository.insert({
-        id, userId, name: fields.name, description: fields.description, tokenizer: fields.tokenizer, contextLimit: fields.contextLimit,
+        id, userId, name: fields.name, nameSearch: foldForSearch(fields.name), description: fields.description, tokenizer: fields.tokenizer, contextLimit: fields.contextLimit,
         fileName, fileSize, storagePath, status: 'uploading'
       }, tx))
       const uploadUrl = await storage.presignPut(storagePath, fileSize)
@@ -155,6 +160,78 @@ export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Dat
       })
       if (!moved) throw new DatasetError(409, 'The dataset is no longer uploading.')
       return moved
+    },
+
+    async list (userId: string, query: ListQuery) {
+      return await asUser(db, userId, async tx => {
+        const { rows, total } = await listDatasets(tx, userId, query)
+        return { rows, pagination: pagination(query, total), summary: await summarise(tx, userId) }
+      })
+    },
+
+    async summary (userId: string) {
+      return await asUser(db, userId, tx => summarise(tx, userId))
+    },
+
+    /** Soft delete: the row and the file stay until the trash is purged. */
+    async softDelete (userId: string, id: string): Promise<Dataset> {
+      await this.get(userId, id)
+      const [row] = await asUser(db, userId, tx => tx.update(datasets).set({ deletedAt: new Date(), updatedAt: new Date() })
+        .where(and(eq(datasets.id, id), eq(datasets.userId, userId), isNull(datasets.deletedAt))).returning())
+      if (!row) throw new DatasetError(409, 'The dataset is already in the trash.')
+      return row
+    },
+
+    async restore (userId: string, id: string): Promise<Dataset> {
+      await this.get(userId, id)
+      const [row] = await asUser(db, userId, tx => tx.update(datasets).set({ deletedAt: null, updatedAt: new Date() })
+        .where(and(eq(datasets.id, id), eq(datasets.userId, userId), isNotNull(datasets.deletedAt))).returning())
+      if (!row) throw new DatasetError(409, 'The dataset is not in the trash.')
+      return row
+    },
+
+    /** The full validation report; 409 while the dataset has none yet. */
+    async report (userId: string, id: string) {
+      const dataset = await this.get(userId, id)
+      if (!dataset.report) throw new DatasetError(409, `The dataset is ${dataset.status}: its report is not ready yet.`)
+      // jsonb does not keep key order: give the CLI's order back.
+      const report = dataset.report as Report
+      return { outcome: report.outcome, stats: report.stats, counts: report.counts, errors: report.errors, warnings: report.warnings }
+    },
+
+    async records (userId: string, id: string, offset: number, limit: number) {
+      const dataset = await this.get(userId, id)
+      if (dataset.status === 'uploading') throw new DatasetError(409, 'The file has not been uploaded yet.')
+      let stream
+      try {
+        stream = await storage.getStream(dataset.storagePath)
+      } catch {
+        throw new DatasetError(503, 'File storage is unavailable right now. Try again in a moment.')
+      }
+      return await readRecords(stream, offset, limit)
+    },
+
+    /** The original file as stored, for a download streamed through this ownership check. */
+    async openFile (userId: string, id: string) {
+      const dataset = await this.get(userId, id)
+      if (dataset.status === 'uploading') throw new DatasetError(409, 'The file has not been uploaded yet.')
+      try {
+        return { dataset, stream: await storage.getStream(dataset.storagePath) }
+      } catch {
+        throw new DatasetError(503, 'File storage is unavailable right now. Try again in a moment.')
+      }
+    },
+
+    /** Owner role: datasets deleted before `cutoff` lose their object, then their row. */
+    async purgeTrash (cutoff: Date): Promise<number> {
+      const rows = await db.select().from(datasets).where(and(isNotNull(datasets.deletedAt), lt(datasets.deletedAt, cutoff)))
+      let purged = 0
+      for (const row of rows) {
+        await storage.remove(row.storagePath) // throws (and the cron retries) while storage is down
+        await db.delete(datasets).where(and(eq(datasets.id, row.id), isNotNull(datasets.deletedAt), lt(datasets.deletedAt, cutoff)))
+        purged++
+      }
+      return purged
     },
 
     /** The user's dataset (deleted ones too); 404 for anything else, whoever owns it. */

@@ -45,6 +45,8 @@ export const datasets = pgTable('datasets', {
   id: uuid('id').primaryKey().defaultRandom(),
   userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
   name: text('name').notNull(),
+  /** name, NFC and lower-cased in code: searched with LIKE (the same on every database locale). */
+  nameSearch: text('name_search').notNull().default(''),
   description: text('description'),
   fileName: text('file_name').notNull(),
   fileSize: bigint('file_size', { mode: 'number' }).notNull(),
@@ -66,7 +68,8 @@ export const datasets = pgTable('datasets', {
   index('datasets_user_created_at_idx').on(t.userId, t.createdAt.desc()),
   index('datasets_created_at_idx').on(t.createdAt.desc()),
   index('datasets_status_idx').on(t.userId, t.status).where(sql`${t.deletedAt} IS NULL`),
-  index('datasets_name_trgm_idx').using('gin', sql`${t.name} gin_trgm_ops`)
+  index('datasets_name_trgm_idx').using('gin', sql`${t.name} gin_trgm_ops`),
+  index('datasets_name_search_trgm_idx').using('gin', sql`${t.nameSearch} gin_trgm_ops`)
 ])
 
 export const notifications = pgTable('notifications', {

@@ -28,6 +28,7 @@ export interface WorkerPluginOptions {
   databaseUrl: string
   concurrency: number
   enabled: boolean
+  trashRetentionDays: number
 }
 
 /**
@@ -36,7 +37,7 @@ export interface WorkerPluginOptions {
  * process records its worker ids with a heartbeat and unlocks the jobs of workers that stopped
  * beating (or whose process on this host is gone), so they run again within a minute.
  */
-export default fp<WorkerPluginOptions>(async (app, { databaseUrl, concurrency, enabled }) => {
+export default fp<WorkerPluginOptions>(async (app, { databaseUrl, concurrency, enabled, trashRetentionDays }) => {
   app.decorate('worker', null)
   if (!enabled) return
 
@@ -84,7 +85,7 @@ export default fp<WorkerPluginOptions>(async (app, { databaseUrl, concurrency, e
     noHandleSignals: true,
     pollInterval: 2000,
     logger,
-    taskList: createTaskList({ db: app.db, storage: app.storage }),
+    taskList: createTaskList({ db: app.db, storage: app.storage, trashRetentionDays }),
     parsedCronItems: cronItems
   })
   app.worker = runner

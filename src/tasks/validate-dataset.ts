@@ -7,7 +7,7 @@ import { createDatasetRepository } from '../datasets/repository.js'
 import type { Storage } from '../datasets/storage.js'
 import { SEVERITY, threadsFor, validate, type IssueCode, type Report, type TokenizerName } from '../validation/index.js'
 
-export interface TaskDeps { db: Database, storage: Storage }
+export interface TaskDeps { db: Database, storage: Storage, trashRetentionDays: number }
 
 function assertPayload (payload: unknown): asserts payload is { datasetId: string } {
   const id = (payload as { datasetId?: unknown } | null)?.datasetId

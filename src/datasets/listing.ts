@@ -1,0 +1,94 @@
+import { and, asc, count, desc, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
+import { datasets, DATASET_STATUSES, type DatasetStatus } from '../db/schema.js'
+import type { Executor } from '../db/client.js'
+import { DatasetError } from './errors.js'
+
+/** Case folding for search, done in code rather than by the database: the same on every Postgres locale. */
+export function foldForSearch (text: string): string {
+  return text.normalize('NFC').toLowerCase()
+}
+
+export const SORTS = { created_at: datasets.createdAt, name: datasets.name, file_size: datasets.fileSize, status: datasets.status, updated_at: datasets.updatedAt } as const
+export type SortKey = keyof typeof SORTS
+
+export interface ListQuery {
+  page: number
+  limit: number
+  status: DatasetStatus | null
+  search: string | null
+  sort: SortKey
+  order: 'asc' | 'desc'
+  deleted: boolean
+}
+
+export const MAX_LIMIT = 100
+
+function positiveInt (value: unknown, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined || value === '') return fallback
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
+    throw new DatasetError(400, `${name} must be a whole number from 1 to ${max.toLocaleString('en-US')}.`, name)
+  }
+  return Number(value)
+}
+
+/** Query string → ListQuery; anything out of range is a 400 naming the parameter. */
+export function parseListQuery (query: Record<string, unknown>): ListQuery {
+  const status = query.status === undefined || query.status === '' || query.status === 'all' ? null : query.status
+  if (status !== null && !DATASET_STATUSES.includes(status as DatasetStatus)) {
+    throw new DatasetError(400, `status must be one of ${DATASET_STATUSES.join(', ')}.`, 'status')
+  }
+  const sort = query.sort === undefined || query.sort === '' ? 'created_at' : query.sort
+  if (typeof sort !== 'string' || !Object.hasOwn(SORTS, sort)) throw new DatasetError(400, `sort must be one of ${Object.keys(SORTS).join(', ')}.`, 'sort')
+  const defaultOrder = sort === 'created_at' || sort === 'updated_at' || sort === 'file_size' ? 'desc' : 'asc'
+  const order = query.order === undefined || query.order === '' ? defaultOrder : query.order
+  if (order !== 'asc' && order !== 'desc') throw new DatasetError(400, 'order must be asc or desc.', 'order')
+  const deleted = query.deleted === undefined || query.deleted === '' ? 'false' : query.deleted
+  if (deleted !== 'true' && deleted !== 'false') throw new DatasetError(400, 'deleted must be true or false.', 'deleted')
+  const search = typeof query.search === 'string' ? query.search.trim() : query.search === undefined ? '' : null
+  if (search === null) throw new DatasetError(400, 'search must be text.', 'search')
+  if (search.length > 200) throw new DatasetError(400, 'search must be at most 200 characters.', 'search')
+  return {
+    page: positiveInt(query.page, 'page', 1, 1_000_000),
+    limit: positiveInt(query.limit, 'limit', 20, MAX_LIMIT),
+    status: status as DatasetStatus | null,
+    search: search || null,
+    sort: sort as SortKey,
+    order,
+    deleted: deleted === 'true'
+  }
+}
+
+/** `%`, `_` and `\` taken literally in LIKE. */
+export function likePattern (text: string): string {
+  return '%' + text.replace(/[\\%_]/g, ch => '\\' + ch) + '%'
+}
+
+export async function listDatasets (tx: Executor, userId: string, query: ListQuery) {
+  const conditions: SQL[] = [eq(datasets.userId, userId), query.deleted ? isNotNull(datasets.deletedAt) : isNull(datasets.deletedAt)]
+  if (query.status) conditions.push(eq(datasets.status, query.status))
+  if (query.search) conditions.push(sql`${datasets.nameSearch} LIKE ${likePattern(foldForSearch(query.search))} ESCAPE '\\'`)
+  const where = and(...conditions)
+  const column = SORTS[query.sort]
+  const direction = query.order === 'asc' ? asc : desc
+  const rows = await tx.select().from(datasets).where(where)
+    .orderBy(direction(column), direction(datasets.id))
+    .limit(query.limit).offset((query.page - 1) * query.limit)
+  const [{ total }] = await tx.select({ total: count() }).from(datasets).where(where)
+  return { rows, total }
+}
+
+/** Counts per status of the user's datasets that are not deleted. */
+export async function summarise (tx: Executor, userId: string) {
+  const rows = await tx.select({ status: datasets.status, n: count() }).from(datasets)
+    .where(and(eq(datasets.userId, userId), isNull(datasets.deletedAt))).groupBy(datasets.status)
+  const summary = { total: 0, uploading: 0, validating: 0, ready: 0, error: 0 }
+  for (const row of rows) {
+    summary[row.status] = row.n
+    summary.total += row.n
+  }
+  return summary
+}
+
+export function pagination (query: ListQuery, total: number) {
+  return { page: query.page, limit: query.limit, total, total_pages: Math.ceil(total / query.limit) }
+}
