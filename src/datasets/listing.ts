@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, getTableColumns, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
 import { datasets, DATASET_STATUSES, type DatasetStatus } from '../db/schema.js'
 import type { Executor } from '../db/client.js'
 import { DatasetError } from './errors.js'
@@ -70,7 +70,9 @@ export async function listDatasets (tx: Executor, userId: string, query: ListQue
   const where = and(...conditions)
   const column = SORTS[query.sort]
   const direction = query.order === 'asc' ? asc : desc
-  const rows = await tx.select().from(datasets).where(where)
+  // Every column but the report (up to 200 issues): the list never shows it.
+  const { report: _report, ...columns } = getTableColumns(datasets)
+  const rows = await tx.select({ ...columns, report: sql<null>`null` }).from(datasets).where(where)
     .orderBy(direction(column), direction(datasets.id))
     .limit(query.limit).offset((query.page - 1) * query.limit)
   const [{ total }] = await tx.select({ total: count() }).from(datasets).where(where)

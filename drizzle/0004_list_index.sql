@@ -1,0 +1,1 @@
+CREATE INDEX "datasets_user_live_created_idx" ON "datasets" USING btree ("user_id","created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST) WHERE "datasets"."deleted_at" IS NULL;
