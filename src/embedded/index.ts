@@ -16,7 +16,7 @@ export async function freePort (): Promise<number> {
   })
 }
 
-function processAlive (pid: number): boolean {
+export function processAlive (pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
@@ -102,6 +102,43 @@ export async function startEmbeddedS3 (dataDir: string, buckets: string[]): Prom
   }
 }
 
+export interface Servers {
+  databaseUrl: string
+  s3Endpoint: string
+  /** Stops what was started here (embedded servers), newest first. */
+  stop: () => Promise<void>
+}
+
+/**
+ * The given Postgres and S3, or embedded ones under dataDir for whichever is missing. Used by
+ * the server (through withEmbeddedServices), the test runner and the benchmarks.
+ */
+export async function ensureServers (given: { databaseUrl?: string | null, s3Endpoint?: string | null }, dataDir: string,
+  buckets: string[], log: (line: string) => void = () => {}): Promise<Servers> {
+  const stops: Array<() => Promise<void>> = []
+  let databaseUrl = given.databaseUrl
+  let s3Endpoint = given.s3Endpoint
+  if (!databaseUrl) {
+    log(`DATABASE_URL is unset: starting an embedded Postgres under ${join(dataDir, 'postgres')}`)
+    const pg = await startEmbeddedPostgres(dataDir, log)
+    stops.push(pg.stop)
+    databaseUrl = pg.url
+  }
+  if (!s3Endpoint) {
+    log(`S3_ENDPOINT is unset: starting an embedded S3 server under ${join(dataDir, 's3')}`)
+    const s3 = await startEmbeddedS3(dataDir, buckets)
+    stops.push(s3.stop)
+    s3Endpoint = s3.endpoint
+  }
+  return {
+    databaseUrl,
+    s3Endpoint,
+    stop: async () => {
+      for (const stop of stops.reverse()) await stop().catch(() => {})
+    }
+  }
+}
+
 export interface ResolvedServices {
   config: Config
   stop: () => Promise<void>
@@ -112,24 +149,7 @@ export interface ResolvedServices {
  * so `npm start` works on a machine with only Node.
  */
 export async function withEmbeddedServices (config: Config, log: (line: string) => void): Promise<ResolvedServices> {
-  const stops: Array<() => Promise<void>> = []
-  let resolved = config
-  if (!config.databaseUrl) {
-    log(`DATABASE_URL is unset: starting an embedded Postgres under ${join(config.dataDir, 'postgres')}`)
-    const pg = await startEmbeddedPostgres(config.dataDir, log)
-    stops.push(pg.stop)
-    resolved = { ...resolved, databaseUrl: pg.url }
-  }
-  if (!config.s3.endpoint) {
-    log(`S3_ENDPOINT is unset: starting an embedded S3 server under ${join(config.dataDir, 's3')}`)
-    const s3 = await startEmbeddedS3(config.dataDir, [config.s3.bucket])
-    stops.push(s3.stop)
-    resolved = { ...resolved, s3: { ...resolved.s3, endpoint: s3.endpoint, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }
-  }
-  return {
-    config: resolved,
-    stop: async () => {
-      for (const stop of stops.reverse()) await stop().catch(() => {})
-    }
-  }
+  const servers = await ensureServers({ databaseUrl: config.databaseUrl, s3Endpoint: config.s3.endpoint }, config.dataDir, [config.s3.bucket], log)
+  const s3 = config.s3.endpoint ? config.s3 : { ...config.s3, endpoint: servers.s3Endpoint, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }
+  return { config: { ...config, databaseUrl: servers.databaseUrl, s3 }, stop: servers.stop }
 }

@@ -4,6 +4,7 @@ import pg from 'pg'
 import { EventEmitter } from 'node:events'
 import { Logger, run, type LogLevel, type Runner, type WorkerEvents } from 'graphile-worker'
 import { createTaskList, cronItems } from '../tasks/index.js'
+import { processAlive } from '../embedded/index.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,15 +15,6 @@ declare module 'fastify' {
 
 const HEARTBEAT_MS = 10_000
 const DEAD_AFTER_SECONDS = 30
-
-function processAlive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 export interface WorkerPluginOptions {
   databaseUrl: string

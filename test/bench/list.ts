@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
 import autocannon from 'autocannon'
-import { freePort, startEmbeddedPostgres, startEmbeddedS3 } from '../../src/embedded/index.js'
+import { ensureServers, freePort } from '../../src/embedded/index.js'
 import { migrateDatabase } from '../../src/db/migrate.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'datasets-bench-list-'))
@@ -16,18 +16,9 @@ const stops: Array<() => Promise<void>> = []
 const server: { child: ChildProcess | null } = { child: null }
 
 async function main () {
-  let databaseUrl = process.env.DATABASE_URL
-  let s3Endpoint = process.env.S3_ENDPOINT
-  if (!databaseUrl) {
-    const pg = await startEmbeddedPostgres(join(dir, 'data'))
-    stops.push(pg.stop)
-    databaseUrl = pg.url
-  }
-  if (!s3Endpoint) {
-    const s3 = await startEmbeddedS3(join(dir, 'data'), ['datasets'])
-    stops.push(s3.stop)
-    s3Endpoint = s3.endpoint
-  }
+  const servers = await ensureServers({ databaseUrl: process.env.DATABASE_URL, s3Endpoint: process.env.S3_ENDPOINT }, join(dir, 'data'), ['datasets'])
+  stops.push(servers.stop)
+  const { databaseUrl, s3Endpoint } = servers
   await migrateDatabase(databaseUrl)
   const port = await freePort()
   const child = server.child = spawn(process.execPath, ['dist/server.js'], {

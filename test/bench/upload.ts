@@ -11,7 +11,7 @@ import { Readable } from 'node:stream'
 import { randomBytes } from 'node:crypto'
 import { CreateBucketCommand } from '@aws-sdk/client-s3'
 import { createStorage } from '../../src/datasets/storage.js'
-import { freePort, startEmbeddedPostgres, startEmbeddedS3 } from '../../src/embedded/index.js'
+import { ensureServers, freePort } from '../../src/embedded/index.js'
 import { generateDataset } from './generate.js'
 
 const MiB = 1024 * 1024
@@ -21,18 +21,9 @@ const stops: Array<() => Promise<void>> = []
 const children: ChildProcess[] = []
 
 async function main () {
-  let databaseUrl = process.env.DATABASE_URL
-  let s3Endpoint = process.env.S3_ENDPOINT
-  if (!databaseUrl) {
-    const pg = await startEmbeddedPostgres(join(dir, 'data'))
-    stops.push(pg.stop)
-    databaseUrl = pg.url
-  }
-  if (!s3Endpoint) {
-    const s3 = await startEmbeddedS3(join(dir, 'data'), [])
-    stops.push(s3.stop)
-    s3Endpoint = s3.endpoint
-  }
+  const servers = await ensureServers({ databaseUrl: process.env.DATABASE_URL, s3Endpoint: process.env.S3_ENDPOINT }, join(dir, 'data'), [])
+  stops.push(servers.stop)
+  const { databaseUrl, s3Endpoint } = servers
   const bucket = `bench-${randomBytes(4).toString('hex')}`
   const s3Config = {
     endpoint: s3Endpoint, bucket, region: process.env.S3_REGION ?? 'us-east-1', forcePathStyle: true,
