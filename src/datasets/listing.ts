@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, getTableColumns, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, getTableColumns, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
 import { datasets, DATASET_STATUSES, type DatasetStatus } from '../db/schema.js'
 import type { Executor } from '../db/client.js'
 import { DatasetError } from './errors.js'
@@ -70,11 +70,16 @@ export async function listDatasets (tx: Executor, userId: string, query: ListQue
   const where = and(...conditions)
   const column = SORTS[query.sort]
   const direction = query.order === 'asc' ? asc : desc
-  // Every column but the report (up to 200 issues): the list never shows it.
-  const { report: _report, ...columns } = getTableColumns(datasets)
-  const rows = await tx.select({ ...columns, report: sql<null>`null` }).from(datasets).where(where)
+  // The page's ids first (an index-only scan of datasets_user_live_idx, however deep the page),
+  // then those rows: every column but the report, which the list never shows.
+  const page = await tx.select({ id: datasets.id }).from(datasets).where(where)
     .orderBy(direction(column), direction(datasets.id))
     .limit(query.limit).offset((query.page - 1) * query.limit)
+  const ids = page.map(row => row.id)
+  const { report: _report, ...columns } = getTableColumns(datasets)
+  const found = ids.length ? await tx.select({ ...columns, report: sql<null>`null` }).from(datasets).where(inArray(datasets.id, ids)) : []
+  const byId = new Map(found.map(row => [row.id, row]))
+  const rows = ids.map(id => byId.get(id)!).filter(Boolean)
   const [{ total }] = await tx.select({ total: count() }).from(datasets).where(where)
   return { rows, total }
 }

@@ -10,10 +10,10 @@ t.test('migrations: concurrent starts do not race, a second run changes nothing'
   const sql = postgres(url, { max: 1, onnotice: () => {} })
   t.teardown(() => sql.end())
   const applied = await sql`select count(*)::int as n from drizzle.__drizzle_migrations`
-  t.equal(applied[0].n, 5, 'each migration recorded once')
+  t.equal(applied[0].n, 6, 'each migration recorded once')
   await migrateDatabase(url)
   const again = await sql`select count(*)::int as n from drizzle.__drizzle_migrations`
-  t.equal(again[0].n, 5, 'idempotent')
+  t.equal(again[0].n, 6, 'idempotent')
 
   const tables = await sql`select tablename from pg_tables where schemaname = 'public' order by tablename`
   t.same(tables.map(r => r.tablename), ['api_tokens', 'datasets', 'notifications', 'sessions', 'users', 'worker_heartbeats'])
