@@ -3,11 +3,15 @@
 -- transaction; the owner role (the one that ran the migrations: the worker, sign-in, token
 -- lookup) keeps full access through its own policy. FORCE makes the owner subject to
 -- policies too, so nothing reaches these tables outside a policy.
+-- Roles belong to the cluster while the migration lock belongs to one database: two databases
+-- migrating at once may both try to create the role, so a duplicate is not an error.
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'datasets_app') THEN
     CREATE ROLE datasets_app NOLOGIN NOBYPASSRLS;
   END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+  NULL;
 END
 $$;
 --> statement-breakpoint
@@ -17,6 +21,8 @@ BEGIN
   IF NOT pg_has_role(current_user, 'datasets_app', 'MEMBER') THEN
     EXECUTE format('GRANT datasets_app TO %I', current_user);
   END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+  NULL;
 END
 $$;
 --> statement-breakpoint
