@@ -14,7 +14,7 @@ t.test('layout, static assets and security headers', async t => {
   t.match(csp, /style-src 'self'(;|$)/, 'only our own styles')
   t.match(csp, /frame-ancestors 'none'/)
   t.equal(login.headers['x-content-type-options'], 'nosniff')
-  t.ok(login.headers['referrer-policy'])
+  t.equal(login.headers['referrer-policy'], 'same-origin', 'same-origin: browsers keep sending our Origin on our forms')
   t.match(login.body, /<script src="\/vendor\/htmx\/htmx.min.js"/)
   t.notMatch(login.body, /<script>|<style>|https?:\/\/(?!localhost)[a-z]+\.[a-z]+\/[^"]*\.(js|css)/, 'no inline scripts, no CDN')
 

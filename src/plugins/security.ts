@@ -31,6 +31,9 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 /** A browser request sent from another site: refused before any state changes. */
 export function isCrossSite (request: FastifyRequest): boolean {
   const origin = request.headers.origin
+  const fetchSite = request.headers['sec-fetch-site']
+  // A browser sends "Origin: null" under some referrer policies; its Sec-Fetch-Site still tells.
+  if (origin === 'null' && fetchSite !== undefined) return fetchSite !== 'same-origin'
   if (origin !== undefined) {
     try {
       return new URL(origin).host !== new URL(`http://${request.headers.host}`).host
@@ -38,7 +41,7 @@ export function isCrossSite (request: FastifyRequest): boolean {
       return true // 'null' and anything unparsable
     }
   }
-  return request.headers['sec-fetch-site'] === 'cross-site'
+  return fetchSite === 'cross-site'
 }
 
 export default fp<{ production: boolean }>(async (app, { production }) => {
@@ -60,6 +63,8 @@ export default fp<{ production: boolean }>(async (app, { production }) => {
       }
     },
     strictTransportSecurity: production,
+    // same-origin (not no-referrer): with no-referrer, Chromium sends "Origin: null" on our own forms.
+    referrerPolicy: { policy: 'same-origin' },
     crossOriginEmbedderPolicy: false
   })
   const tokens = CsrfTokens()

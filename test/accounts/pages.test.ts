@@ -78,6 +78,11 @@ t.test('CSRF: a form post without a valid token is refused', async t => {
   const crossSite = await browser.post('/settings/tokens', { name: 'x' }, { origin: 'https://evil.example.com' })
   t.equal(crossSite.statusCode, 403, 'a foreign Origin is refused')
   await browser.get('/settings')
+  const nullOrigin = await browser.post('/settings/tokens', { name: 'x' }, { origin: 'null', 'sec-fetch-site': 'cross-site' })
+  t.equal(nullOrigin.statusCode, 403, '"Origin: null" from another site is refused')
+  const nullSameOrigin = await browser.post('/settings/tokens', { name: 'x' }, { origin: 'null', 'sec-fetch-site': 'same-origin' })
+  t.equal(nullSameOrigin.statusCode, 201, '"Origin: null" on our own form (Sec-Fetch-Site: same-origin) passes')
+  await browser.get('/settings')
   const good = await browser.post('/settings/tokens', { name: 'x' }, { origin: 'http://localhost:80' })
   t.equal(good.statusCode, 201, 'same token and origin pass')
   const htmx = await app.inject({

@@ -92,6 +92,7 @@ async function main () {
   await explain('search', `select * from datasets where user_id = $1 and deleted_at is null and name_search like $2 escape '\\' order by created_at desc, id desc limit 20`, [userId, '%dataset 12%'])
   await sql.end()
   if (process.env.BENCH_PROFILE) {
+    console.log(`server output: ${output.length} characters; last: ${output.slice(-600)}`)
     child.kill('SIGTERM')
     await new Promise(resolve => child.on('exit', resolve))
   }

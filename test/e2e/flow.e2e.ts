@@ -1,0 +1,131 @@
+// Real-browser end-to-end test: Debian's chromium driven by playwright-core.
+// Run with `npm run test:e2e` (.ci/run installs chromium when it is missing).
+import t from 'tap'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { chromium } from 'playwright-core'
+import { validate } from '../../src/validation/index.js'
+import { buildTestApp, sampleDataset } from '../helper.js'
+
+const ARTIFACTS = join('test-artifacts', 'e2e')
+mkdirSync(ARTIFACTS, { recursive: true })
+const CORPUS_FILE = join(import.meta.dirname, '..', '..', '..', 'shared', 'corpus', 'public', 'llamafactory_identity.jsonl')
+const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'multilingual.jsonl')
+
+t.test('a user uploads, watches validation, reads conversations, deletes and restores', async t => {
+  const app = await buildTestApp(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
+  })
+  t.teardown(() => browser.close())
+  const page = await browser.newPage()
+  const problems: string[] = []
+  page.on('console', message => { if (message.type() === 'error') problems.push(`${page.url()}: ${message.text()}`) })
+  page.on('pageerror', error => problems.push(`${page.url()}: ${error.message}`))
+  let step = 0
+  const shot = async (name: string) => { await page.screenshot({ path: join(ARTIFACTS, `${String(++step).padStart(2, '0')}-${name}.png`), fullPage: true }) }
+
+  await page.goto(`${base}/signup`)
+  await page.fill('input[name=email]', 'e2e@example.com')
+  await page.fill('input[name=password]', 'a long enough password')
+  await page.click('main button[type=submit]')
+  await page.waitForURL(`${base}/datasets`)
+  t.match(await page.textContent('main'), /Upload your first dataset/)
+  await shot('empty-list')
+
+  // A real public file when ../shared is there, our own fixture otherwise; padded to 1 MB so
+  // the upload reports progress.
+  const source = existsSync(CORPUS_FILE) ? readFileSync(CORPUS_FILE, 'utf8') : readFileSync(FIXTURE, 'utf8')
+  const content = source + sampleDataset(6000, 'pad')
+  const expected = await validate(Readable.from([Buffer.from(content)]))
+  await page.goto(`${base}/datasets/new`)
+  await page.evaluate(() => {
+    const w = window as unknown as { progressEvents: number, progressShown: boolean }
+    w.progressEvents = 0
+    w.progressShown = false
+    document.addEventListener('htmx:xhr:progress', () => {
+      w.progressEvents++
+      const box = document.querySelector('[data-upload-progress]') as HTMLElement
+      if (box && !box.hidden) w.progressShown = true
+    })
+  })
+  await page.fill('input[name=name]', 'Identity set')
+  await page.setInputFiles('input[name=file]', { name: 'identity.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(content) })
+  await shot('upload-form')
+  await page.click('[data-upload-submit]')
+  await page.waitForURL(/\/datasets\/[0-9a-f-]{36}$/)
+  const id = page.url().split('/').pop()!
+  const progress = await page.evaluate(() => (window as unknown as { progressEvents: number }).progressEvents).catch(() => -1)
+  t.not(progress, 0, 'the progress bar received progress events')
+
+  let navigations = 0
+  page.on('framenavigated', frame => { if (frame === page.mainFrame()) navigations++ })
+  await page.waitForSelector('#dataset-status .badge-ready', { timeout: 60_000 })
+  t.equal(navigations, 0, 'the page turned ready without a reload')
+  const statusText = await page.textContent('#dataset-status')
+  t.match(statusText, new RegExp(expected.stats.tokens.toLocaleString('en-US')), 'the exact token count is shown')
+  t.match(statusText, new RegExp(`${expected.stats.conversations.toLocaleString('en-US')}`))
+  await shot('ready')
+
+  await page.reload()
+  await page.waitForSelector('#records .conversation')
+  t.equal(await page.locator('#records .conversation').count(), 20, 'the viewer shows 20 conversations')
+  t.ok(await page.locator('#records .bubble-assistant').count() > 0, 'chat bubbles per role')
+  await page.click('#records a[rel=next]')
+  await page.waitForSelector('#line-21')
+  t.ok(await page.isVisible('#line-21'), 'the next page')
+  await page.fill('#records input[name=line]', '500')
+  await page.click('#records form.jump button')
+  await page.waitForSelector('#line-500')
+  t.notOk(await page.isVisible('#line-499'), 'jumped to line 500')
+  await shot('viewer')
+
+  await page.goto(`${base}/datasets/${id}/delete`)
+  await page.click('button.danger-button')
+  await page.waitForURL(`${base}/datasets`)
+  t.match(await page.textContent('.flashes'), /moved to the trash/)
+  await shot('deleted-with-undo')
+  await page.click('.flashes button')
+  await page.waitForURL(`${base}/datasets/${id}`)
+  t.match(await page.textContent('main'), /restored/, 'Undo restored it')
+  await page.goto(`${base}/datasets/${id}/delete`)
+  await page.click('button.danger-button')
+  await page.goto(`${base}/datasets/trash`)
+  await shot('trash')
+  await page.click(`#card-${id} button`)
+  await page.waitForURL(`${base}/datasets/${id}`)
+  t.match(await page.textContent('main'), /restored/, 'restored from the trash')
+
+  // An invalid file: error with line-numbered issues.
+  await page.goto(`${base}/datasets/new`)
+  await page.fill('input[name=name]', 'Broken set')
+  await page.setInputFiles('input[name=file]', { name: 'broken.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(sampleDataset(3) + '{"conversation_id": 1, "turns": [}\n') })
+  await page.click('[data-upload-submit]')
+  await page.waitForURL(/\/datasets\/[0-9a-f-]{36}$/)
+  await page.waitForSelector('#dataset-status .badge-error', { timeout: 60_000 })
+  await page.reload()
+  t.match(await page.textContent('#issues'), /invalid_json/)
+  t.match(await page.textContent('#issues table:not(.totals) tbody tr'), /^\s*4/, 'the issue names line 4')
+  await shot('error')
+
+  // Search narrows the list, live.
+  await page.goto(`${base}/datasets`)
+  t.equal(await page.locator('.card').count(), 2)
+  await page.fill('input[name=search]', 'broken')
+  await page.waitForFunction(() => document.querySelectorAll('.card').length === 1)
+  t.match(page.url(), /search=broken/, 'the search is in the URL')
+  await shot('search')
+
+  // Signing out ends the session.
+  await page.click('form[action="/logout"] button')
+  await page.waitForURL(`${base}/login`)
+  await page.goto(`${base}/datasets`)
+  t.match(page.url(), /\/login\?next=/, 'signed out: back to the sign-in page')
+  await shot('signed-out')
+
+  t.same(problems, [], 'no console errors on any page')
+})
