@@ -92,6 +92,11 @@ export default fp<WorkerPluginOptions>(async (app, { databaseUrl, concurrency, e
   }
   await housekeeping()
   const timer = setInterval(() => { void housekeeping() }, HEARTBEAT_MS)
+  // Multipart uploads left by a process that died mid-upload: aborted after a day (where the
+  // server can list them; production buckets should also have a lifecycle rule, see README).
+  void app.storage.sweepIncompleteUploads(24 * 3600 * 1000).then(aborted => {
+    if (aborted) app.log.info({ aborted }, 'aborted incomplete multipart uploads')
+  }, error => app.log.warn({ err: error }, 'could not sweep incomplete multipart uploads'))
   timer.unref()
 
   app.addHook('onClose', async () => {

@@ -88,8 +88,11 @@ async function main () {
     })
     console.log(`EXPLAIN ${label}:\n  ${plan.map(row => row['QUERY PLAN']).join('\n  ')}`)
   }
-  await explain('list page 400', `select * from datasets where user_id = $1 and deleted_at is null order by created_at desc, id desc limit 20 offset 7980`, [userId])
-  await explain('search', `select * from datasets where user_id = $1 and deleted_at is null and name_search like $2 escape '\\' order by created_at desc, id desc limit 20`, [userId, '%dataset 12%'])
+  // The queries the list runs: the page's ids, the total, the summary, then 20 rows by id.
+  await explain('list page 400 (ids)', `select id from datasets where user_id = $1 and deleted_at is null order by created_at desc, id desc limit 20 offset 7980`, [userId])
+  await explain('list total', `select count(*) from datasets where user_id = $1 and deleted_at is null`, [userId])
+  await explain('summary', `select status, count(*) from datasets where user_id = $1 and deleted_at is null group by status`, [userId])
+  await explain('search (ids)', `select id from datasets where user_id = $1 and deleted_at is null and name_search like $2 escape '\\' order by created_at desc, id desc limit 20`, [userId, '%dataset 12%'])
   await sql.end()
   if (process.env.BENCH_PROFILE) {
     console.log(`server output: ${output.length} characters; last: ${output.slice(-600)}`)
