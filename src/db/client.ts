@@ -31,8 +31,8 @@ export const APP_ROLE = 'datasets_app'
  */
 export async function asUser<T> (db: Database, userId: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
   return await db.transaction(async tx => {
-    await tx.execute(sql`select set_config('app.user_id', ${userId}, true)`)
-    await tx.execute(sql.raw(`set local role ${APP_ROLE}`))
+    // One round trip: set_config('role', …, true) is SET LOCAL ROLE.
+    await tx.execute(sql`select set_config('app.user_id', ${userId}, true), set_config('role', ${APP_ROLE}, true)`)
     return await fn(tx)
   })
 }

@@ -60,3 +60,22 @@ t.test('row-level security isolates users', async t => {
   const owner = await sql`select id from datasets`
   t.equal(owner.length, 2, 'the owner role (worker) sees every row')
 })
+
+t.test('asUser: the app role and the user id for one transaction, then a clean connection', async t => {
+  const { createDatabase, asUser } = await import('../../src/db/client.js')
+  const { sql } = await import('drizzle-orm')
+  const url = await createTestDatabase(t)
+  await migrateDatabase(url)
+  const { db, client } = createDatabase(url, { max: 1 })
+  t.teardown(() => client.end())
+  const [a] = await client`insert into users (email, password_hash) values ('a@example.com', 'x') returning id`
+  const [b] = await client`insert into users (email, password_hash) values ('b@example.com', 'x') returning id`
+  await client`insert into datasets (user_id, name, file_name, file_size, storage_path) values (${a.id}, 'A', 'a.jsonl', 1, 'a-path')`
+  const inside = await asUser(db, b.id, tx => tx.execute(sql`select current_user as role, (select count(*)::int from datasets) as visible`))
+  t.same([...inside], [{ role: 'datasets_app', visible: 0 }], "as B: the app role, none of A's rows")
+  const asA = await asUser(db, a.id, tx => tx.execute(sql`select count(*)::int as visible from datasets`))
+  t.same([...asA], [{ visible: 1 }])
+  const [after] = await client`select current_user as role, current_setting('app.user_id', true) as id`
+  t.not(after.role, 'datasets_app', 'the role ends with the transaction')
+  t.equal(after.id, '', 'so does the user id')
+})
