@@ -1,31 +1,13 @@
 import t from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
-import { freePort } from '../../src/embedded/index.js'
+import { startServerProcess, type ServerProcess } from '../processes.js'
 import { createTestBucket, createTestDatabase, testServers } from '../helper.js'
 
-interface Server { child: ChildProcess, url: string, exited: Promise<number | null>, output: () => string }
-
-async function startServer (env: Record<string, string>): Promise<Server> {
-  const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { PATH: process.env.PATH!, NODE_ENV: 'test', LOG_LEVEL: 'warn', PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let output = ''
-  child.stdout!.on('data', chunk => { output += chunk })
-  child.stderr!.on('data', chunk => { output += chunk })
-  const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)))
-  const deadline = Date.now() + 60_000
-  while (!output.includes('listening on')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${output}`)
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-  return { child, url: `http://127.0.0.1:${port}`, exited, output: () => output }
-}
+type Server = ServerProcess
+const startServer = (env: Record<string, string>) => startServerProcess(env)
 
 /** About `megabytes` MB of valid conversations with varied text, so validation takes a few seconds. */
 function largeDataset (megabytes: number): Blob {

@@ -1,0 +1,81 @@
+import t from 'tap'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { buildApp } from '../src/app.js'
+import { apiUser, createTestConfig, sampleDataset, uploadDataset, waitForFinal } from './helper.js'
+import { startServerProcess } from './processes.js'
+
+t.test('a web process and a worker process: 50 uploads, each validated exactly once', async t => {
+  const config = await createTestConfig(t, { UPLOADS_PER_MINUTE: '1000' })
+  const web = await buildApp({ ...config, role: 'web' })
+  t.teardown(() => web.close())
+  const worker = await buildApp({ ...config, role: 'worker' })
+  t.teardown(() => worker.close())
+  t.equal(web.worker, null, 'the web process runs no jobs')
+  const user = await apiUser(web)
+  const ids: string[] = []
+  for (let i = 0; i < 50; i++) {
+    const response = await uploadDataset(web, user.headers, sampleDataset(2 + i % 5, `s${i}`), { name: `set ${i}` })
+    ids.push(response.json().data.dataset.id)
+  }
+  for (const id of ids) t.equal((await waitForFinal(web, user.headers, id)).status, 'ready')
+  const notes = await web.sql`select dataset_id, count(*)::int as n from notifications group by dataset_id`
+  t.equal(notes.length, 50, 'one notification per dataset')
+  t.ok(notes.every(row => row.n === 1), 'never two')
+  t.equal((await web.sql`select count(*)::int as n from graphile_worker._private_jobs`)[0].n, 0, 'no job left')
+})
+
+t.test('two "all" processes: sessions and tokens on either; one killed mid-work loses no job', async t => {
+  const config = await createTestConfig(t)
+  const dataDir = mkdtempSync(join(tmpdir(), 'datasets-scale-'))
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
+  const env = {
+    DATABASE_URL: config.databaseUrl, S3_ENDPOINT: config.s3.endpoint!, S3_BUCKET: config.s3.bucket, DATA_DIR: dataDir,
+    SESSION_SECRET: config.sessionSecret, UPLOADS_PER_MINUTE: '1000'
+  }
+  const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)])
+  t.teardown(() => { a.child.kill('SIGKILL'); b.child.kill('SIGKILL') })
+
+  // A session made on A works on B.
+  const login = await fetch(`${a.url}/signup`)
+  const cookie = login.headers.get('set-cookie')!.split(';')[0]
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]
+  const signup = await fetch(`${a.url}/signup`, {
+    method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: csrf, email: 'both@example.com', password: 'long enough password' })
+  })
+  const session = signup.headers.get('set-cookie')!.split(';')[0]
+  const onB = await fetch(`${b.url}/datasets`, { headers: { cookie: session }, redirect: 'manual' })
+  t.equal(onB.status, 200, 'the session from A opens pages on B')
+  const token = (await (await fetch(`${b.url}/api/auth/tokens`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'both@example.com', password: 'long enough password' })
+  })).json()).data.token
+  const headers = { authorization: `Bearer ${token}` }
+  t.equal((await fetch(`${a.url}/api/datasets`, { headers })).status, 200, 'a token made on B works on A')
+
+  const ids: string[] = []
+  for (let i = 0; i < 20; i++) {
+    const form = new FormData()
+    form.append('name', `job ${i}`)
+    form.append('file', new Blob([sampleDataset(200, `j${i}`)]), 'data.jsonl')
+    const target = i % 2 ? a : b
+    const response = await fetch(`${target.url}/api/datasets`, { method: 'POST', headers, body: form })
+    ids.push((await response.json()).data.dataset.id)
+  }
+  a.child.kill('SIGKILL') // in the middle of the work
+  await a.exited
+  const deadline = Date.now() + 90_000
+  let statuses: string[] = []
+  while (Date.now() < deadline) {
+    statuses = await Promise.all(ids.map(async id => (await (await fetch(`${b.url}/api/datasets/${id}`, { headers })).json()).data.dataset.status))
+    if (statuses.every(status => status === 'ready')) break
+    await new Promise(resolve => setTimeout(resolve, 250))
+  }
+  t.same(statuses, ids.map(() => 'ready'), 'every dataset ends ready after A is killed')
+  const notes = (await (await fetch(`${b.url}/api/notifications`, { headers })).json()).data.notifications
+  t.equal(notes.length, 20, 'one notification each')
+  t.equal(new Set(notes.map((n: { dataset_id: string }) => n.dataset_id)).size, 20)
+  b.child.kill('SIGTERM')
+  t.equal(await b.exited, 0)
+})
