@@ -31,6 +31,8 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     config: Config
+    /** Every route's method and URL, in registration order (the security tests walk them all). */
+    routeTable: Array<{ method: string, url: string }>
   }
 }
 
@@ -48,6 +50,11 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
     connectionTimeout: 0
   })
   app.decorate('config', config)
+  const routeTable: Array<{ method: string, url: string }> = []
+  app.decorate('routeTable', routeTable)
+  app.addHook('onRoute', route => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url })
+  })
   // Set before any route is registered: routes keep the error handler of their registration time.
   app.setErrorHandler(async (error: Error & { statusCode?: number, validation?: unknown }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
