@@ -69,7 +69,8 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
   await app.register(storagePlugin, { s3: config.s3 })
   await app.register(sessionPlugin, { secret: config.sessionSecret, secure: production })
   await app.register(authPlugin)
-  await app.register(viewsPlugin, { production })
+  // Templates are cached except in development, where edits show at once.
+  await app.register(viewsPlugin, { production: config.nodeEnv !== 'development' })
   await app.register(responsesPlugin)
   await app.register(securityPlugin, { production })
   await app.register(formbody, { bodyLimit: 64 * 1024 })
