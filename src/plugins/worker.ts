@@ -5,6 +5,8 @@ import { EventEmitter } from 'node:events'
 import { Logger, run, type LogLevel, type Runner, type WorkerEvents } from 'graphile-worker'
 import { createTaskList, cronItems } from '../tasks/index.js'
 import { processAlive } from '../embedded/index.js'
+import { createAnalysisPool } from '../validation/index.js'
+import { availableParallelism } from 'node:os'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -70,6 +72,11 @@ export default fp<WorkerPluginOptions>(async (app, { databaseUrl, concurrency, e
   // Our own emitter, listened to before run(): the workers are created inside run().
   const events = new EventEmitter() as WorkerEvents
   events.on('worker:create', ({ worker }) => { workerIds.add(worker.workerId) })
+  // Validation's analysis threads, kept for the life of the process and warmed with the
+  // default tokenizer: a small file is ready in well under a second, a big one uses every core.
+  const analysisPool = createAnalysisPool(Math.max(1, Math.min(availableParallelism(), 4)))
+  await analysisPool.warm('o200k_base')
+
   const runner = await run({
     pgPool: pool,
     events,
@@ -77,7 +84,7 @@ export default fp<WorkerPluginOptions>(async (app, { databaseUrl, concurrency, e
     noHandleSignals: true,
     pollInterval: 2000,
     logger,
-    taskList: createTaskList({ db: app.db, storage: app.storage, trashRetentionDays }),
+    taskList: createTaskList({ db: app.db, storage: app.storage, trashRetentionDays, pool: analysisPool }),
     parsedCronItems: cronItems
   })
   app.worker = runner
@@ -107,5 +114,6 @@ export default fp<WorkerPluginOptions>(async (app, { databaseUrl, concurrency, e
     await new Promise(resolve => setImmediate(resolve))
     await pool.query('delete from worker_heartbeats where worker_id = any($1::text[])', [[...workerIds]]).catch(() => {})
     await pool.end()
+    await analysisPool.close()
   })
 }, { name: 'worker', dependencies: ['db', 'storage'] })

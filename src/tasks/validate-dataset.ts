@@ -1,13 +1,18 @@
 import type { Task } from 'graphile-worker'
-import { availableParallelism } from 'node:os'
 import { eq } from 'drizzle-orm'
 import type { Database } from '../db/client.js'
 import { datasets } from '../db/schema.js'
 import { createDatasetRepository } from '../datasets/repository.js'
 import type { Storage } from '../datasets/storage.js'
-import { SEVERITY, threadsFor, validate, type IssueCode, type Report, type TokenizerName } from '../validation/index.js'
+import { SEVERITY, validate, type AnalysisPool, type IssueCode, type Report, type TokenizerName } from '../validation/index.js'
 
-export interface TaskDeps { db: Database, storage: Storage, trashRetentionDays: number }
+export interface TaskDeps {
+  db: Database
+  storage: Storage
+  trashRetentionDays: number
+  /** The process's analysis threads: tokenisation never runs on the event loop that serves HTTP. */
+  pool: AnalysisPool
+}
 
 function assertPayload (payload: unknown): asserts payload is { datasetId: string } {
   const id = (payload as { datasetId?: unknown } | null)?.datasetId
@@ -25,7 +30,7 @@ export function summariseErrors (report: Report): string {
   return `${total.toLocaleString('en-US')} error${total === 1 ? '' : 's'}: ${parts.join(', ')}${errorCodes.length > 3 ? ', …' : ''}`
 }
 
-export function createValidateDatasetTask ({ db, storage }: TaskDeps): Task {
+export function createValidateDatasetTask ({ db, storage, pool }: TaskDeps): Task {
   const repository = createDatasetRepository(db)
 
   async function finish (id: string, name: string, userId: string, values: Partial<typeof datasets.$inferInsert>, ready: boolean, message: string) {
@@ -53,7 +58,7 @@ export function createValidateDatasetTask ({ db, storage }: TaskDeps): Task {
       report = await validate(stream, {
         tokenizer: dataset.tokenizer as TokenizerName,
         contextLimit: dataset.contextLimit,
-        threads: threadsFor(dataset.fileSize, availableParallelism())
+        pool
       })
     } catch (error) {
       const lastAttempt = helpers.job.attempts >= helpers.job.max_attempts

@@ -1,15 +1,20 @@
 // Worker thread: analyses batches of lines with the same pure function the main thread uses.
-import { parentPort, workerData } from 'node:worker_threads'
+// The tokenizer and context limit come with each batch, so one pool serves every dataset.
+import { parentPort } from 'node:worker_threads'
 import { analyseLine } from './record.js'
 import { loadTokenizer } from './tokenizers.js'
 import type { TokenizerName } from './types.js'
 
-const { tokenizer, contextLimit } = workerData as { tokenizer: TokenizerName, contextLimit: number }
-const context = { tokenizer: await loadTokenizer(tokenizer), contextLimit }
+interface Message { id: number, data: Uint8Array, offsets: Uint32Array, tokenizer: TokenizerName, contextLimit: number }
 
-parentPort!.on('message', ({ id, data, offsets }: { id: number, data: Uint8Array, offsets: Uint32Array }) => {
-  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-  const results = []
-  for (let i = 0; i + 1 < offsets.length; i++) results.push(analyseLine(bytes.subarray(offsets[i], offsets[i + 1]), context))
-  parentPort!.postMessage({ id, results })
+parentPort!.on('message', async ({ id, data, offsets, tokenizer, contextLimit }: Message) => {
+  try {
+    const context = { tokenizer: await loadTokenizer(tokenizer), contextLimit }
+    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    const results = []
+    for (let i = 0; i + 1 < offsets.length; i++) results.push(analyseLine(bytes.subarray(offsets[i], offsets[i + 1]), context))
+    parentPort!.postMessage({ id, results })
+  } catch (error) {
+    parentPort!.postMessage({ id, error: (error as Error).message })
+  }
 })

@@ -8,27 +8,37 @@ export interface Batch { data: Uint8Array, offsets: Uint32Array }
 const FROM_SOURCE = import.meta.url.endsWith('.ts')
 const WORKER_FILE = new URL(FROM_SOURCE ? './analysis-worker.ts' : './analysis-worker.js', import.meta.url)
 
-/** Built code starts the worker file; source runs (tsx, tests) register tsx in the thread first. */
 // V8 grows a heap long before it collects: capped, each worker stays near its live set (the
 // tokenizer's ~25 MB, a batch, one line of at most 8 MiB parsed) instead of hundreds of MB.
 const RESOURCE_LIMITS = { maxOldGenerationSizeMb: Number(process.env.VALIDATION_WORKER_HEAP_MB ?? 160), maxYoungGenerationSizeMb: Number(process.env.VALIDATION_WORKER_YOUNG_MB ?? 16) }
 
-function startWorker (workerData: unknown): Worker {
-  if (!FROM_SOURCE) return new Worker(WORKER_FILE, { workerData, resourceLimits: RESOURCE_LIMITS })
+/** Built code starts the worker file; source runs (tsx, tests) register tsx in the thread first. */
+function startWorker (): Worker {
+  if (!FROM_SOURCE) return new Worker(WORKER_FILE, { resourceLimits: RESOURCE_LIMITS })
   const bootstrap = `import('tsx/esm/api').then(api => { api.register(); return import(${JSON.stringify(WORKER_FILE.href)}) })`
-  return new Worker(bootstrap, { eval: true, workerData, resourceLimits: RESOURCE_LIMITS })
+  return new Worker(bootstrap, { eval: true, resourceLimits: RESOURCE_LIMITS })
 }
 
-/** Worker threads that analyse batches of lines; results come back per batch. */
-export function createAnalysisPool (threads: number, tokenizer: TokenizerName, contextLimit: number) {
-  const workers = Array.from({ length: threads }, () => startWorker({ tokenizer, contextLimit }))
+/**
+ * Worker threads that analyse batches of lines; results come back per batch. A pool can be
+ * short-lived (one file, the CLI) or kept for the life of a process (the job worker), where it
+ * keeps tokenisation off the event loop that serves HTTP.
+ */
+export function createAnalysisPool (threads: number) {
+  const workers = Array.from({ length: threads }, startWorker)
   const pending = new Map<number, { resolve: (results: LineResult[]) => void, reject: (error: Error) => void }>()
   let nextId = 0
   let failure: Error | null = null
+  const busy = new Array(threads).fill(0)
+  const owner = new Map<number, number>()
   for (const worker of workers) {
-    worker.on('message', ({ id, results }: { id: number, results: LineResult[] }) => {
-      pending.get(id)?.resolve(results)
+    worker.on('message', ({ id, results, error }: { id: number, results?: LineResult[], error?: string }) => {
+      busy[owner.get(id) ?? 0]--
+      owner.delete(id)
+      const waiting = pending.get(id)
       pending.delete(id)
+      if (error) waiting?.reject(new Error(error))
+      else waiting?.resolve(results!)
     })
     worker.on('error', (error: Error) => {
       failure = error
@@ -37,18 +47,27 @@ export function createAnalysisPool (threads: number, tokenizer: TokenizerName, c
     })
   }
   return {
+    threads,
     /** Batches handed out and not answered yet. */
     get pending (): number {
       return pending.size
     },
-    analyse (batch: Batch): Promise<LineResult[]> {
+    analyse (batch: Batch, tokenizer: TokenizerName, contextLimit: number): Promise<LineResult[]> {
       if (failure) return Promise.reject(failure)
       const id = nextId++
-      const worker = workers[id % workers.length]
+      // The least busy worker takes the batch.
+      let target = 0
+      for (let i = 1; i < threads; i++) if (busy[i] < busy[target]) target = i
+      busy[target]++
+      owner.set(id, target)
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject })
-        worker.postMessage({ id, data: batch.data, offsets: batch.offsets }, [batch.data.buffer as ArrayBuffer])
+        workers[target].postMessage({ id, data: batch.data, offsets: batch.offsets, tokenizer, contextLimit }, [batch.data.buffer as ArrayBuffer])
       })
+    },
+    /** Loads a tokenizer in every thread now, so the first dataset does not wait for it. */
+    async warm (tokenizer: TokenizerName): Promise<void> {
+      await Promise.all(workers.map(() => this.analyse({ data: new Uint8Array(1), offsets: new Uint32Array([0, 0]) }, tokenizer, 1)))
     },
     async close (): Promise<void> {
       await Promise.all(workers.map(worker => worker.terminate()))

@@ -76,6 +76,8 @@ export interface ValidationOptions {
   maxIssuesPerSeverity?: number
   /** Threads that analyse records: the calling one plus threads − 1 workers. Default 1 (no workers). */
   threads?: number
+  /** A long-lived pool of worker threads that does all the analysis (overrides `threads`). */
+  pool?: import('./pool.js').AnalysisPool
 }
 
 export const DEFAULT_CONTEXT_LIMIT = 8192

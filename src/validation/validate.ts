@@ -2,7 +2,7 @@ import { gunzip, GzipError } from './gzip.js'
 import { LineReader } from './lines.js'
 import { analyseLine, type LineResult } from './record.js'
 import { ReportBuilder } from './report.js'
-import { loadTokenizer } from './tokenizers.js'
+import { loadTokenizer, type Tokenizer } from './tokenizers.js'
 import { createAnalysisPool, type Batch } from './pool.js'
 import {
   DEFAULT_CONTEXT_LIMIT, DEFAULT_MAX_ISSUES, DEFAULT_MAX_LINE_BYTES,
@@ -69,10 +69,15 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
   const contextLimit = options.contextLimit ?? DEFAULT_CONTEXT_LIMIT
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES
   const builder = new ReportBuilder(options.maxIssuesPerSeverity ?? DEFAULT_MAX_ISSUES)
-  // `threads` analysis threads in all: this one plus threads − 1 workers, batches taken in turn.
-  const threads = Math.max(1, options.threads ?? 1)
-  const context = { tokenizer: await loadTokenizer(tokenizerName), contextLimit }
-  const pool = threads > 1 ? createAnalysisPool(threads - 1, tokenizerName, contextLimit) : null
+  // A given pool does all the analysis (this thread only reads lines: an HTTP server stays
+  // responsive). Otherwise `threads` threads in all: this one plus threads − 1 workers, this one
+  // taking a batch whenever the workers are busy.
+  const external = options.pool ?? null
+  const threads = external ? external.threads : Math.max(1, options.threads ?? 1)
+  const inline = !external
+  const context = { tokenizer: inline ? await loadTokenizer(tokenizerName) : null as unknown as Tokenizer, contextLimit }
+  const pool = external ?? (threads > 1 ? createAnalysisPool(threads - 1) : null)
+  const workerThreads = external ? threads : threads - 1
 
   // With a pool, lines are batched into one buffer; events keep blank and too-long lines in order.
   let events: Event[] = []
@@ -95,12 +100,12 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
     const packed: Batch = { data: batch.subarray(0, batchLength), offsets: Uint32Array.from(offsets) }
     let results: Promise<LineResult[]> | LineResult[]
     if (offsets.length === 1) results = []
-    else if (pool!.pending >= (threads - 1) * BATCHES_IN_FLIGHT_PER_THREAD) {
+    else if (inline && pool!.pending >= workerThreads * BATCHES_IN_FLIGHT_PER_THREAD) {
       // The workers are busy: this thread analyses the batch itself (self-balancing).
       results = []
       for (let i = 0; i + 1 < offsets.length; i++) results.push(analyseLine(Buffer.from(batch.buffer, batch.byteOffset + offsets[i], offsets[i + 1] - offsets[i]), context))
     } else {
-      results = pool!.analyse(packed) // transfers the buffer: a new one is made below
+      results = pool!.analyse(packed, tokenizerName, contextLimit) // transfers the buffer: a new one is made below
       batch = new Uint8Array(Math.max(BATCH_BYTES, batch.length))
     }
     inFlight.push({ events, results })
@@ -149,7 +154,7 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
       for await (const chunk of chunks) {
         reader.push(chunk)
         if (pool) {
-          while (inFlight.length > threads * BATCHES_IN_FLIGHT_PER_THREAD) await settleOldest()
+          while (inFlight.length > (workerThreads + (inline ? 1 : 0)) * BATCHES_IN_FLIGHT_PER_THREAD) await settleOldest()
         }
       }
     } catch (error) {
@@ -169,6 +174,6 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
     }
     return builder.finish(input.storedBytes(), reader.lines)
   } finally {
-    await pool?.close()
+    if (pool && !external) await pool.close()
   }
 }
