@@ -40,7 +40,8 @@ t.test('a user uploads, watches validation, reads conversations, deletes and res
   // A real public file when ../shared is there, our own fixture otherwise; padded to 1 MB so
   // the upload reports progress.
   const source = existsSync(CORPUS_FILE) ? readFileSync(CORPUS_FILE, 'utf8') : readFileSync(FIXTURE, 'utf8')
-  const content = source + sampleDataset(6000, 'pad')
+  // A blank line between the two parts: a warning to see on the page.
+  const content = source + '\n' + sampleDataset(6000, 'pad')
   const expected = await validate(Readable.from([Buffer.from(content)]))
   await page.goto(`${base}/datasets/new`)
   await page.evaluate(() => {
@@ -72,6 +73,8 @@ t.test('a user uploads, watches validation, reads conversations, deletes and res
   await shot('ready')
 
   await page.reload()
+  t.ok(expected.counts.blank_line! >= 1, 'the file has a warning')
+  t.match(await page.textContent('#issues'), /blank_line/, 'warnings are shown with their line')
   await page.waitForSelector('#records .conversation')
   t.equal(await page.locator('#records .conversation').count(), 20, 'the viewer shows 20 conversations')
   t.ok(await page.locator('#records .bubble-assistant').count() > 0, 'chat bubbles per role')
