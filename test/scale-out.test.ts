@@ -2,28 +2,48 @@ import t from 'tap'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildApp } from '../src/app.js'
-import { apiUser, createTestConfig, sampleDataset, uploadDataset, waitForFinal } from './helper.js'
+import postgres from 'postgres'
+import { createTestConfig, sampleDataset } from './helper.js'
 import { startServerProcess } from './processes.js'
 
 t.test('a web process and a worker process: 50 uploads, each validated exactly once', async t => {
-  const config = await createTestConfig(t, { UPLOADS_PER_MINUTE: '1000' })
-  const web = await buildApp({ ...config, role: 'web' })
-  t.teardown(() => web.close())
-  const worker = await buildApp({ ...config, role: 'worker' })
-  t.teardown(() => worker.close())
-  t.equal(web.worker, null, 'the web process runs no jobs')
-  const user = await apiUser(web)
+  const config = await createTestConfig(t)
+  const dataDir = mkdtempSync(join(tmpdir(), 'datasets-scale-'))
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
+  const env = {
+    DATABASE_URL: config.databaseUrl, S3_ENDPOINT: config.s3.endpoint!, S3_BUCKET: config.s3.bucket, DATA_DIR: dataDir,
+    SESSION_SECRET: config.sessionSecret, UPLOADS_PER_MINUTE: '1000'
+  }
+  const web = await startServerProcess({ ...env, ROLE: 'web' })
+  t.teardown(() => { web.child.kill('SIGKILL') })
+  const sql = postgres(config.databaseUrl, { max: 2, onnotice: () => {} })
+  t.teardown(() => sql.end())
+  const credentials = JSON.stringify({ email: 'scale@example.com', password: 'long enough password' })
+  await fetch(`${web.url}/api/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: credentials })
+  const token = (await (await fetch(`${web.url}/api/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: credentials })).json()).data.token
+  const headers = { authorization: `Bearer ${token}` }
   const ids: string[] = []
   for (let i = 0; i < 50; i++) {
-    const response = await uploadDataset(web, user.headers, sampleDataset(2 + i % 5, `s${i}`), { name: `set ${i}` })
-    ids.push(response.json().data.dataset.id)
+    const form = new FormData()
+    form.append('name', `set ${i}`)
+    form.append('file', new Blob([sampleDataset(2 + i % 5, `s${i}`)]), 'data.jsonl')
+    ids.push((await (await fetch(`${web.url}/api/datasets`, { method: 'POST', headers, body: form })).json()).data.dataset.id)
   }
-  for (const id of ids) t.equal((await waitForFinal(web, user.headers, id)).status, 'ready')
-  const notes = await web.sql`select dataset_id, count(*)::int as n from notifications group by dataset_id`
+  await new Promise(resolve => setTimeout(resolve, 500))
+  const [waiting] = await sql`select count(*)::int as n from datasets where status = 'validating'`
+  t.equal(waiting.n, 50, 'the web process runs no jobs')
+  const worker = await startServerProcess({ ...env, ROLE: 'worker' })
+  t.teardown(() => { worker.child.kill('SIGKILL') })
+  const deadline = Date.now() + 90_000
+  while ((await sql`select count(*)::int as n from datasets where status = 'ready'`)[0].n < 50 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 250))
+  t.equal((await sql`select count(*)::int as n from datasets where status = 'ready'`)[0].n, 50, 'the worker process validated all 50')
+  const notes = await sql`select dataset_id, count(*)::int as n from notifications group by dataset_id`
   t.equal(notes.length, 50, 'one notification per dataset')
   t.ok(notes.every(row => row.n === 1), 'never two')
-  t.equal((await web.sql`select count(*)::int as n from graphile_worker._private_jobs`)[0].n, 0, 'no job left')
+  t.equal((await sql`select count(*)::int as n from graphile_worker._private_jobs`)[0].n, 0, 'no job left')
+  web.child.kill('SIGTERM')
+  worker.child.kill('SIGTERM')
+  t.same(await Promise.all([web.exited, worker.exited]), [0, 0], 'both stop cleanly')
 })
 
 t.test('two "all" processes: sessions and tokens on either; one killed mid-work loses no job', async t => {
