@@ -3,10 +3,19 @@ import { freePort } from '../src/embedded/index.js'
 
 export interface ServerProcess { child: ChildProcess, url: string, exited: Promise<number | null>, output: () => string }
 
-/** `src/server.ts` in a process of its own; resolves once it listens. */
-export async function startServerProcess (env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+export interface StartOptions {
+  timeoutMs?: number
+  /** Run the built dist/server.js (as production does) instead of src/server.ts through tsx. */
+  built?: boolean
+  /** Extra node flags, e.g. --cpu-prof. */
+  nodeArgs?: string[]
+}
+
+/** The server in a process of its own; resolves once it listens. */
+export async function startServerProcess (env: Record<string, string>, { timeoutMs = 60_000, built = false, nodeArgs = [] }: StartOptions = {}): Promise<ServerProcess> {
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const entry = built ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts']
+  const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     env: { PATH: process.env.PATH!, NODE_ENV: 'test', LOG_LEVEL: 'warn', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })

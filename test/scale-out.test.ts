@@ -6,7 +6,8 @@ import postgres from 'postgres'
 import { createTestConfig, sampleDataset } from './helper.js'
 import { startServerProcess } from './processes.js'
 
-t.test('a web process and a worker process: 50 uploads, each validated exactly once', async t => {
+/** One database and bucket for every process of a test, and the environment that points at them. */
+async function sharedServers (t: { teardown: (fn: () => unknown) => void }) {
   const config = await createTestConfig(t)
   const dataDir = mkdtempSync(join(tmpdir(), 'datasets-scale-'))
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
@@ -14,6 +15,11 @@ t.test('a web process and a worker process: 50 uploads, each validated exactly o
     DATABASE_URL: config.databaseUrl, S3_ENDPOINT: config.s3.endpoint!, S3_BUCKET: config.s3.bucket, DATA_DIR: dataDir,
     SESSION_SECRET: config.sessionSecret, UPLOADS_PER_MINUTE: '1000'
   }
+  return { config, env }
+}
+
+t.test('a web process and a worker process: 50 uploads, each validated exactly once', async t => {
+  const { config, env } = await sharedServers(t)
   const web = await startServerProcess({ ...env, ROLE: 'web' })
   t.teardown(() => { web.child.kill('SIGKILL') })
   const sql = postgres(config.databaseUrl, { max: 2, onnotice: () => {} })
@@ -47,13 +53,7 @@ t.test('a web process and a worker process: 50 uploads, each validated exactly o
 })
 
 t.test('two "all" processes: sessions and tokens on either; one killed mid-work loses no job', async t => {
-  const config = await createTestConfig(t)
-  const dataDir = mkdtempSync(join(tmpdir(), 'datasets-scale-'))
-  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
-  const env = {
-    DATABASE_URL: config.databaseUrl, S3_ENDPOINT: config.s3.endpoint!, S3_BUCKET: config.s3.bucket, DATA_DIR: dataDir,
-    SESSION_SECRET: config.sessionSecret, UPLOADS_PER_MINUTE: '1000'
-  }
+  const { env } = await sharedServers(t)
   const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)])
   t.teardown(() => { a.child.kill('SIGKILL'); b.child.kill('SIGKILL') })
 

@@ -1,13 +1,14 @@
 // npm run bench:list: one user with 10,000 datasets (and 100 users with 1,000 each), then
 // 10 s of autocannon on the list page (page 1 and page 400), the API search and the status
 // fragment. Prints req/s and p50/p99, and EXPLAIN of the list and search queries.
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
 import autocannon from 'autocannon'
-import { ensureServers, freePort } from '../../src/embedded/index.js'
+import { ensureServers } from '../../src/embedded/index.js'
+import { startServerProcess } from '../processes.js'
 import { migrateDatabase } from '../../src/db/migrate.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'datasets-bench-list-'))
@@ -20,20 +21,15 @@ async function main () {
   stops.push(servers.stop)
   const { databaseUrl, s3Endpoint } = servers
   await migrateDatabase(databaseUrl)
-  const port = await freePort()
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []
-  const child = server.child = spawn(process.execPath, [...profile, 'dist/server.js'], {
-    env: { PATH: process.env.PATH!, PORT: String(port), DATABASE_URL: databaseUrl, S3_ENDPOINT: s3Endpoint, ROLE: 'web', LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-list-'.repeat(4), DATA_DIR: join(dir, 'app') },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let output = ''
-  child.stdout!.on('data', chunk => { output += chunk })
-  child.stderr!.on('data', chunk => { output += chunk })
-  while (!output.includes('listening on')) {
-    if (child.exitCode !== null) throw new Error(output)
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-  const url = `http://127.0.0.1:${port}`
+  const started = await startServerProcess({
+    DATABASE_URL: databaseUrl, S3_ENDPOINT: s3Endpoint, ROLE: 'web', LOG_LEVEL: 'warn', NODE_ENV: 'production',
+    SESSION_SECRET: 'bench-list-'.repeat(4), DATA_DIR: join(dir, 'app')
+  }, { built: true, nodeArgs: profile })
+  const child = server.child = started.child
+  const output = started.output
+
+  const url = started.url
   const credentials = { email: 'lister@example.com', password: 'benchmark password' }
   await fetch(`${url}/api/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) })
   const token = (await (await fetch(`${url}/api/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) })).json()).data.token
@@ -95,7 +91,7 @@ async function main () {
   await explain('search (ids)', `select id from datasets where user_id = $1 and deleted_at is null and name_search like $2 escape '\\' order by created_at desc, id desc limit 20`, [userId, '%dataset 12%'])
   await sql.end()
   if (process.env.BENCH_PROFILE) {
-    console.log(`server output: ${output.length} characters; last: ${output.slice(-600)}`)
+    console.log(`server output: ${output().length} characters; last: ${output().slice(-600)}`)
     child.kill('SIGTERM')
     await new Promise(resolve => child.on('exit', resolve))
   }

@@ -2,7 +2,7 @@
 // 1. 500 MiB through POST /api/datasets (multipart, streamed) vs the same bytes straight to the
 //    same storage with the SDK; 2. eight concurrent 50 MiB uploads; 3. a 1 MB dataset from
 //    hand-off to `ready`. Uses DATABASE_URL / S3_ENDPOINT when set, embedded servers otherwise.
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { chmodSync, createReadStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -11,7 +11,8 @@ import { Readable } from 'node:stream'
 import { randomBytes } from 'node:crypto'
 import { CreateBucketCommand } from '@aws-sdk/client-s3'
 import { createStorage } from '../../src/datasets/storage.js'
-import { ensureServers, freePort } from '../../src/embedded/index.js'
+import { ensureServers } from '../../src/embedded/index.js'
+import { startServerProcess } from '../processes.js'
 import { generateDataset } from './generate.js'
 
 const MiB = 1024 * 1024
@@ -108,17 +109,9 @@ function watchPeak (pid: number) {
 }
 
 async function startServer (env: Record<string, string>) {
-  const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { PATH: process.env.PATH!, PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  children.push(child)
-  let output = ''
-  child.stdout!.on('data', chunk => { output += chunk })
-  child.stderr!.on('data', chunk => { output += chunk })
-  while (!output.includes('listening on')) {
-    if (child.exitCode !== null) throw new Error(output)
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-  return { child, url: `http://127.0.0.1:${port}` }
+  const started = await startServerProcess(env)
+  children.push(started.child)
+  return started
 }
 
 async function signUp (url: string, email = 'bench@example.com'): Promise<string> {
