@@ -169,10 +169,6 @@ export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Dat
       })
     },
 
-    async summary (userId: string) {
-      return await asUser(db, userId, tx => summarise(tx, userId))
-    },
-
     /** Soft delete: the row and the file stay until the trash is purged. */
     async softDelete (userId: string, id: string): Promise<Dataset> {
       await this.get(userId, id)

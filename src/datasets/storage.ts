@@ -20,13 +20,6 @@ export function createS3Client (s3: Config['s3']): S3Client {
   })
 }
 
-/** Storage could not be reached or refused the request: callers answer 503 or retry. */
-export class StorageUnavailable extends Error {
-  constructor (readonly operation: string, cause: unknown) {
-    super(`storage unavailable during ${operation}: ${(cause as Error)?.message ?? String(cause)}`)
-  }
-}
-
 export const PART_SIZE = 8 * 1024 * 1024
 export const PARTS_IN_FLIGHT = 4
 export const PRESIGNED_PUT_SECONDS = 3600
@@ -82,12 +75,6 @@ export function createStorage (s3: Config['s3']) {
 
     async presignPut (key: string, size: number): Promise<string> {
       return await getSignedUrl(client, new PutObjectCommand({ Bucket: bucket, Key: key, ContentLength: size }), { expiresIn: PRESIGNED_PUT_SECONDS })
-    },
-
-    async presignGet (key: string, fileName: string, seconds = 300): Promise<string> {
-      return await getSignedUrl(client, new GetObjectCommand({
-        Bucket: bucket, Key: key, ResponseContentDisposition: `attachment; filename="${fileName.replace(/[^\w.-]/g, '_')}"`
-      }), { expiresIn: seconds })
     },
 
     /**

@@ -206,28 +206,27 @@ export default async function datasetPages (app: FastifyInstance, { uploadsPerMi
     return await reply.render('datasets/delete', { dataset })
   })
 
-  app.post<{ Params: { id: string } }>('/datasets/:id/delete', async (request, reply) => {
-    const dataset = await findOr404(request.user!.id, request.params.id, reply)
-    if (!dataset) return reply
-    try {
-      await app.datasets.softDelete(request.user!.id, dataset.id)
-    } catch (error) {
-      if (!(error instanceof DatasetError)) throw error
-      return await reply.fail(error.status, error.message)
-    }
+  /** Delete (to the trash, with Undo) and restore: the same steps, another service call and flash. */
+  const trashRoute = (path: string, change: (userId: string, id: string) => Promise<unknown>, done: (dataset: Dataset, reply: FastifyReply) => Promise<FastifyReply>) => {
+    app.post<{ Params: { id: string } }>(path, async (request, reply) => {
+      const dataset = await findOr404(request.user!.id, request.params.id, reply)
+      if (!dataset) return reply
+      try {
+        await change(request.user!.id, dataset.id)
+      } catch (error) {
+        if (!(error instanceof DatasetError)) throw error
+        return await reply.fail(error.status, error.message)
+      }
+      return await done(dataset, reply)
+    })
+  }
+
+  trashRoute('/datasets/:id/delete', (userId, id) => app.datasets.softDelete(userId, id), async (dataset, reply) => {
     addFlash(reply, { kind: 'success', message: `"${dataset.name}" moved to the trash.`, undo: { action: `/datasets/${dataset.id}/restore`, label: 'Undo' } })
     return await reply.redirect('/datasets', 303)
   })
 
-  app.post<{ Params: { id: string } }>('/datasets/:id/restore', async (request, reply) => {
-    const dataset = await findOr404(request.user!.id, request.params.id, reply)
-    if (!dataset) return reply
-    try {
-      await app.datasets.restore(request.user!.id, dataset.id)
-    } catch (error) {
-      if (!(error instanceof DatasetError)) throw error
-      return await reply.fail(error.status, error.message)
-    }
+  trashRoute('/datasets/:id/restore', (userId, id) => app.datasets.restore(userId, id), async (dataset, reply) => {
     addFlash(reply, { kind: 'success', message: `"${dataset.name}" restored.` })
     return await reply.redirect(`/datasets/${dataset.id}`, 303)
   })
