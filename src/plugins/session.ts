@@ -39,10 +39,6 @@ export class PostgresSessionStore {
     this.sql`delete from sessions where sid = ${sid}`.then(() => callback(), callback)
   }
 
-  async purgeExpired (): Promise<number> {
-    const result = await this.sql`delete from sessions where expires_at <= now()`
-    return result.count
-  }
 }
 
 export default fp<{ secret: string, secure: boolean }>(async (app, { secret, secure }) => {
