@@ -26,7 +26,7 @@ export function createAccountRepository (db: Executor) {
     },
     /** Runs as the owner role: the caller is not known before the token is. */
     async findUserByTokenHash (tokenHash: string, tx: Executor = db) {
-      const [row] = await tx.select({ id: users.id, email: users.email, tokenId: apiTokens.id })
+      const [row] = await tx.select({ id: users.id, email: users.email, tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
         .from(apiTokens).innerJoin(users, eq(users.id, apiTokens.userId))
         .where(eq(apiTokens.tokenHash, tokenHash)).limit(1)
       return row ?? null

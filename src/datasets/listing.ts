@@ -1,5 +1,5 @@
-import { and, asc, count, desc, eq, getTableColumns, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
-import { datasets, DATASET_STATUSES, type DatasetStatus } from '../db/schema.js'
+import { and, asc, count, desc, eq, getTableColumns, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
+import { datasets, userCounts, DATASET_STATUSES, type DatasetStatus } from '../db/schema.js'
 import type { Executor } from '../db/client.js'
 import { DatasetError } from './errors.js'
 
@@ -63,6 +63,31 @@ export function likePattern (text: string): string {
   return '%' + text.replace(/[\\%_]/g, ch => '\\' + ch) + '%'
 }
 
+/** The user's counts (kept by triggers, drizzle/0006_list_counters.sql); zeros before the first dataset. */
+export async function readCounts (tx: Executor, userId: string) {
+  const [row] = await tx.select().from(userCounts).where(eq(userCounts.userId, userId)).limit(1)
+  const counts = { uploading: row?.uploading ?? 0, validating: row?.validating ?? 0, ready: row?.ready ?? 0, error: row?.error ?? 0 }
+  return {
+    summary: { total: counts.uploading + counts.validating + counts.ready + counts.error, ...counts },
+    deleted: row?.deleted ?? 0,
+    unreadNotifications: row?.unreadNotifications ?? 0
+  }
+}
+export type Counts = Awaited<ReturnType<typeof readCounts>>
+
+/** The total the counts already know: anything but a search, or a status filter in the trash. */
+function knownTotal (query: ListQuery, counts: Counts): number | null {
+  if (query.search) return null
+  if (query.deleted) return query.status ? null : counts.deleted
+  return query.status ? counts.summary[query.status] : counts.summary.total
+}
+
+/**
+ * One page of the list and its total, in two queries sent together: the counts row and the
+ * page (its ids from the sort's index, however deep, joined to their rows without the report).
+ * A search counts its matches in the same scan; only a page beyond the last one of a search
+ * needs a third query for the total.
+ */
 export async function listDatasets (tx: Executor, userId: string, query: ListQuery) {
   const conditions: SQL[] = [eq(datasets.userId, userId), query.deleted ? isNotNull(datasets.deletedAt) : isNull(datasets.deletedAt)]
   if (query.status) conditions.push(eq(datasets.status, query.status))
@@ -70,30 +95,23 @@ export async function listDatasets (tx: Executor, userId: string, query: ListQue
   const where = and(...conditions)
   const column = SORTS[query.sort]
   const direction = query.order === 'asc' ? asc : desc
-  // The page's ids first (an index-only scan of datasets_user_live_idx, however deep the page),
-  // then those rows: every column but the report, which the list never shows.
-  const page = await tx.select({ id: datasets.id }).from(datasets).where(where)
+  const countInPage = query.search !== null || (query.deleted && query.status !== null)
+  const page = tx.select({ id: datasets.id, matches: countInPage ? sql<number>`count(*) OVER ()`.mapWith(Number).as('matches') : sql<null>`null`.as('matches') })
+    .from(datasets).where(where)
     .orderBy(direction(column), direction(datasets.id))
     .limit(query.limit).offset((query.page - 1) * query.limit)
-  const ids = page.map(row => row.id)
+    .as('page')
   const { report: _report, ...columns } = getTableColumns(datasets)
-  const found = ids.length ? await tx.select({ ...columns, report: sql<null>`null` }).from(datasets).where(inArray(datasets.id, ids)) : []
-  const byId = new Map(found.map(row => [row.id, row]))
-  const rows = ids.map(id => byId.get(id)!).filter(Boolean)
-  const [{ total }] = await tx.select({ total: count() }).from(datasets).where(where)
-  return { rows, total }
-}
-
-/** Counts per status of the user's datasets that are not deleted. */
-export async function summarise (tx: Executor, userId: string) {
-  const rows = await tx.select({ status: datasets.status, n: count() }).from(datasets)
-    .where(and(eq(datasets.userId, userId), isNull(datasets.deletedAt))).groupBy(datasets.status)
-  const summary = { total: 0, uploading: 0, validating: 0, ready: 0, error: 0 }
-  for (const row of rows) {
-    summary[row.status] = row.n
-    summary.total += row.n
-  }
-  return summary
+  const [counts, found] = await Promise.all([
+    readCounts(tx, userId),
+    tx.select({ ...columns, report: sql<null>`null`, matches: page.matches }).from(page)
+      .innerJoin(datasets, eq(datasets.id, page.id))
+      .orderBy(direction(column), direction(datasets.id))
+  ])
+  let total = knownTotal(query, counts) ?? found[0]?.matches ?? null
+  if (total === null) [{ total }] = await tx.select({ total: count() }).from(datasets).where(where)
+  const rows = found.map(({ matches: _matches, ...row }) => row)
+  return { rows, total, counts }
 }
 
 export function pagination (query: ListQuery, total: number) {

@@ -8,7 +8,7 @@ import { createDatasetRepository } from './repository.js'
 import { DatasetError } from './errors.js'
 import { checkExtension, sanitiseFileName, UploadGuard } from './upload-guard.js'
 import type { Storage } from './storage.js'
-import { foldForSearch, listDatasets, pagination, summarise, type ListQuery } from './listing.js'
+import { foldForSearch, listDatasets, pagination, type ListQuery } from './listing.js'
 import { readRecords } from './records.js'
 import { and, eq, isNotNull, isNull, lt } from 'drizzle-orm'
 import { datasets } from '../db/schema.js'
@@ -164,8 +164,8 @@ export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Dat
 
     async list (userId: string, query: ListQuery) {
       return await asUser(db, userId, async tx => {
-        const { rows, total } = await listDatasets(tx, userId, query)
-        return { rows, pagination: pagination(query, total), summary: await summarise(tx, userId) }
+        const { rows, total, counts } = await listDatasets(tx, userId, query)
+        return { rows, pagination: pagination(query, total), summary: counts.summary, unreadNotifications: counts.unreadNotifications }
       })
     },
 

@@ -33,7 +33,9 @@ export default fp(async (app) => {
     }
     const userId = request.session?.userId
     if (userId) {
-      const user = await accounts.findUser(userId)
+      // The store read the user's email with the session; null means the user is gone.
+      const email = request.session.userEmail
+      const user = email === undefined ? await accounts.findUser(userId) : email === null ? null : { id: userId, email }
       if (user) {
         request.user = user
         request.authMethod = 'session'

@@ -7,6 +7,8 @@ import type postgres from 'postgres'
 declare module 'fastify' {
   interface Session {
     userId?: string
+    /** Read with the session (a join on users), never stored: null when the user is gone. */
+    userEmail?: string | null
     flash?: Flash[]
   }
 }
@@ -23,7 +25,7 @@ export class PostgresSessionStore {
     const expires = data.cookie?.expires ? new Date(data.cookie.expires) : new Date(Date.now() + MAX_AGE_MS)
     const userId = data.userId ?? null
     // A string cast in SQL: drizzle replaces this client's jsonb serializer with a pass-through.
-    const json = JSON.stringify(data)
+    const json = JSON.stringify(data, (key, value: unknown) => key === 'userEmail' ? undefined : value)
     this.sql`
       insert into sessions (sid, user_id, data, expires_at) values (${sid}, ${userId}, ${json}::jsonb, ${expires.toISOString()}::timestamptz)
       on conflict (sid) do update set user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at`
@@ -31,8 +33,16 @@ export class PostgresSessionStore {
   }
 
   get (sid: string, callback: (err: unknown, session?: Session | null) => void): void {
-    this.sql<Array<{ data: string }>>`select data::text as data from sessions where sid = ${sid} and expires_at > now()`
-      .then(rows => callback(null, rows[0] ? JSON.parse(rows[0].data) as Session : null), err => callback(err))
+    // The signed-in user's email comes along: one round trip for the session and its user.
+    this.sql<Array<{ data: string, email: string | null }>>`
+      select s.data::text as data, u.email from sessions s left join users u on u.id = s.user_id
+      where s.sid = ${sid} and s.expires_at > now()`
+      .then(rows => {
+        if (!rows[0]) return callback(null, null)
+        const session = JSON.parse(rows[0].data) as Session
+        if (session.userId) session.userEmail = rows[0].email
+        callback(null, session)
+      }, err => callback(err))
   }
 
   destroy (sid: string, callback: (err?: unknown) => void): void {

@@ -34,9 +34,12 @@ export default fp<{ production: boolean }>(async (app, { production }) => {
     const flash = session?.flash ?? []
     if (session?.flash) session.flash = undefined
     // The bell's count: pages only, fragments (and signed-out pages) skip the query.
-    const unreadNotifications = request.user && !name.includes('/_') && this.server.hasDecorator('notifications')
-      ? await this.server.notifications.unreadCount(request.user.id)
-      : 0
+    // A route that read the user's counts already passes `unreadNotifications` along.
+    const unreadNotifications = typeof data.unreadNotifications === 'number'
+      ? data.unreadNotifications
+      : request.user && !name.includes('/_') && this.server.hasDecorator('notifications')
+        ? await this.server.notifications.unreadCount(request.user.id)
+        : 0
     const context = {
       user: request.user,
       unreadNotifications,

@@ -84,11 +84,13 @@ async function main () {
     })
     console.log(`EXPLAIN ${label}:\n  ${plan.map(row => row['QUERY PLAN']).join('\n  ')}`)
   }
-  // The queries the list runs: the page's ids, the total, the summary, then 20 rows by id.
-  await explain('list page 400 (ids)', `select id from datasets where user_id = $1 and deleted_at is null order by created_at desc, id desc limit 20 offset 7980`, [userId])
-  await explain('list total', `select count(*) from datasets where user_id = $1 and deleted_at is null`, [userId])
-  await explain('summary', `select status, count(*) from datasets where user_id = $1 and deleted_at is null group by status`, [userId])
-  await explain('search (ids)', `select id from datasets where user_id = $1 and deleted_at is null and name_search like $2 escape '\\' order by created_at desc, id desc limit 20`, [userId, '%dataset 12%'])
+  // The queries the list runs: the counts row, and the page (ids from the sort's index joined to their rows).
+  await explain('counts', `select * from user_counts where user_id = $1`, [userId])
+  const page = (offset: number, filter = '') => `select d.id, d.name from (select id from datasets where user_id = $1 and deleted_at is null${filter}
+    order by created_at desc, id desc limit 20 offset ${offset}) page join datasets d on d.id = page.id order by d.created_at desc, d.id desc`
+  await explain('list page 400', page(7980), [userId])
+  await explain('search', `select id, count(*) over () from datasets where user_id = $1 and deleted_at is null
+    and name_search like $2 order by created_at desc, id desc limit 20`, [userId, '%dataset 12%'])
   await sql.end()
   if (process.env.BENCH_PROFILE) {
     console.log(`server output: ${output().length} characters; last: ${output().slice(-600)}`)

@@ -58,6 +58,30 @@ t.test('list: pagination, sorting, search, status filter, summary', async t => {
   t.same((await list('?status=error')).json().data.datasets.map((d: { name: string }) => d.name), ['gamma'])
   const filtered = (await list('?status=ready&search=a&limit=2')).json().data
   t.equal(filtered.pagination.total, 4, 'filters combine; total counts the filtered set')
+  t.same(filtered.datasets.map((d: { name: string }) => d.name), ['beta', 'Ünïcødé Ωmega'], 'newest first within the matches')
+  const searchBeyond = (await list('?search=a&limit=2&page=9')).json().data
+  t.same(searchBeyond.datasets, [], 'a search beyond its last page: empty')
+  t.same(searchBeyond.pagination, { page: 9, limit: 2, total: 5, total_pages: 3 }, 'and still the total of matches')
+  const searchByName = (await list('?search=a&sort=name&order=desc&limit=3&page=2')).json().data
+  const searchAllByName = (await list('?search=a&sort=name&order=desc&limit=100')).json().data.datasets.map((d: { name: string }) => d.name)
+  t.equal(searchAllByName.length, 5)
+  t.same(searchByName.datasets.map((d: { name: string }) => d.name), searchAllByName.slice(3), 'a sorted search pages through the same order')
+  t.same((await list('?search=alpha', other.headers)).json().data.datasets.map((d: { name: string }) => d.name), ['alpha of another user'], "another user's search sees only their own")
+  t.same((await list('?status=validating')).json().data.pagination.total, 0, 'a status with nothing: total 0')
+
+  // Totals kept by the counts follow deletes and restores; the trash filtered by status counts its rows.
+  await app.inject({ method: 'DELETE', url: `/api/datasets/${ids[0]}`, headers: user.headers })
+  await app.inject({ method: 'DELETE', url: `/api/datasets/${ids[6]}`, headers: user.headers })
+  const afterDelete = (await list('')).json().data
+  t.same(afterDelete.summary, { total: 5, uploading: 0, validating: 0, ready: 5, error: 0 }, 'the summary follows deletes')
+  t.equal(afterDelete.pagination.total, 5)
+  t.equal((await list('?deleted=true')).json().data.pagination.total, 2, 'the trash total')
+  const trashErrors = (await list('?deleted=true&status=error')).json().data
+  t.same([trashErrors.pagination.total, trashErrors.datasets.map((d: { name: string }) => d.name)], [1, ['gamma']], 'the trash filtered by status')
+  t.same((await list('?deleted=true&status=error&page=3')).json().data.pagination.total, 1, 'and beyond its last page')
+  t.same((await list('?deleted=true&search=ALPH')).json().data.datasets.map((d: { name: string }) => d.name), ['alpha'], 'search in the trash')
+  await app.inject({ method: 'POST', url: `/api/datasets/${ids[0]}/restore`, headers: user.headers })
+  t.same((await list('')).json().data.summary, { total: 6, uploading: 0, validating: 0, ready: 6, error: 0 }, 'and restores')
 })
 
 t.test('delete, restore, trash listing, purge', async t => {

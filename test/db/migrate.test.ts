@@ -10,13 +10,13 @@ t.test('migrations: concurrent starts do not race, a second run changes nothing'
   const sql = postgres(url, { max: 1, onnotice: () => {} })
   t.teardown(() => sql.end())
   const applied = await sql`select count(*)::int as n from drizzle.__drizzle_migrations`
-  t.equal(applied[0].n, 6, 'each migration recorded once')
+  t.equal(applied[0].n, 7, 'each migration recorded once')
   await migrateDatabase(url)
   const again = await sql`select count(*)::int as n from drizzle.__drizzle_migrations`
-  t.equal(again[0].n, 6, 'idempotent')
+  t.equal(again[0].n, 7, 'idempotent')
 
   const tables = await sql`select tablename from pg_tables where schemaname = 'public' order by tablename`
-  t.same(tables.map(r => r.tablename), ['api_tokens', 'datasets', 'notifications', 'sessions', 'users', 'worker_heartbeats'])
+  t.same(tables.map(r => r.tablename), ['api_tokens', 'datasets', 'notifications', 'sessions', 'user_counts', 'users', 'worker_heartbeats'])
   const worker = await sql`select count(*)::int as n from information_schema.schemata where schema_name = 'graphile_worker'`
   t.equal(worker[0].n, 1, 'graphile-worker schema installed')
 
@@ -28,14 +28,16 @@ t.test('migrations: concurrent starts do not race, a second run changes nothing'
   }
   const indexes = await sql`select indexname, indexdef from pg_indexes where tablename = 'datasets'`
   const defs = Object.fromEntries(indexes.map(i => [i.indexname, i.indexdef]))
-  t.match(defs.datasets_user_id_idx, /\(user_id\)/)
-  t.match(defs.datasets_status_idx, /WHERE \(deleted_at IS NULL\)/, 'status index is partial')
-  t.match(defs.datasets_created_at_idx, /created_at DESC/)
-  t.match(defs.datasets_name_trgm_idx, /gin \(name gin_trgm_ops\)/, 'trigram index for search')
+  t.match(defs.datasets_user_created_at_idx, /\(user_id, created_at DESC NULLS LAST\)/)
+  t.match(defs.datasets_user_live_idx, /\(user_id, created_at DESC, id DESC\) INCLUDE \(status\) WHERE \(deleted_at IS NULL\)/, 'list index is partial and carries status')
+  t.match(defs.datasets_user_name_idx, /\(user_id, name, id\) INCLUDE \(status\) WHERE \(deleted_at IS NULL\)/)
+  t.match(defs.datasets_user_size_idx, /\(user_id, file_size DESC, id DESC\) INCLUDE \(status\) WHERE \(deleted_at IS NULL\)/)
+  t.match(defs.datasets_user_search_idx, /\(user_id, created_at DESC, id DESC\) INCLUDE \(status, name_search\) WHERE \(deleted_at IS NULL\)/, 'search filters the index')
+  t.notOk(defs.datasets_user_id_idx ?? defs.datasets_status_idx ?? defs.datasets_created_at_idx ?? defs.datasets_name_trgm_idx ?? defs.datasets_name_search_trgm_idx, 'indexes nothing uses are gone')
   t.match(defs.datasets_storage_path_idx, /UNIQUE/)
 
   const rls = await sql`select relname, relrowsecurity, relforcerowsecurity from pg_class
-    where relname in ('datasets', 'notifications', 'api_tokens') order by relname`
+    where relname in ('datasets', 'notifications', 'api_tokens', 'user_counts') order by relname`
   t.same(rls.map(r => [r.relname, r.relrowsecurity, r.relforcerowsecurity]),
-    [['api_tokens', true, true], ['datasets', true, true], ['notifications', true, true]], 'RLS enabled and forced')
+    [['api_tokens', true, true], ['datasets', true, true], ['notifications', true, true], ['user_counts', true, true]], 'RLS enabled and forced')
 })

@@ -96,6 +96,7 @@ export default async function datasetPages (app: FastifyInstance, { uploadsPerMi
       datasets: result?.rows ?? [],
       pagination: result?.pagination ?? { page: query.page, limit: query.limit, total: 0, total_pages: 0 },
       summary: result?.summary ?? null,
+      ...(result ? { unreadNotifications: result.unreadNotifications } : {}),
       sortOptions: SORT_OPTIONS,
       pageUrl: (page: number) => pageUrl(base, view, page),
       retryUrl: pageUrl(base, view, query.page)
