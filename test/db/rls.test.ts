@@ -75,6 +75,17 @@ t.test('asUser: the app role and the user id for one transaction, then a clean c
   t.same([...inside], [{ role: 'datasets_app', visible: 0 }], "as B: the app role, none of A's rows")
   const asA = await asUser(db, a.id, tx => tx.execute(sql`select count(*)::int as visible from datasets`))
   t.same([...asA], [{ visible: 1 }])
+  // Queries issued together as the transaction's first ones still run after the settings.
+  const together = await asUser(db, a.id, tx => Promise.all([
+    tx.execute(sql`select count(*)::int as visible from datasets`),
+    tx.execute(sql`select current_setting('app.user_id', true) as id`)
+  ]))
+  t.same(together.map(rows => [...rows][0]), [{ visible: 1 }, { id: a.id }], 'pipelined first queries see the user')
+  await t.rejects(asUser(db, a.id, async tx => {
+    await tx.execute(sql`insert into datasets (user_id, name, file_name, file_size, storage_path) values (${a.id}, 'A2', 'a.jsonl', 1, 'a2-path')`)
+    await tx.execute(sql`select 1/0`)
+  }), /Failed query: select 1\/0/, 'an error inside comes out as itself')
+  t.equal((await client`select count(*)::int as n from datasets where storage_path = 'a2-path'`)[0].n, 0, 'and rolls the transaction back')
   const [after] = await client`select current_user as role, current_setting('app.user_id', true) as id`
   t.not(after.role, 'datasets_app', 'the role ends with the transaction')
   t.equal(after.id, '', 'so does the user id')
