@@ -1,6 +1,6 @@
-import { and, asc, count, desc, eq, getTableColumns, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
-import { datasets, userCounts, DATASET_STATUSES, type DatasetStatus } from '../db/schema.js'
-import type { Executor } from '../db/client.js'
+import type postgres from 'postgres'
+import { DATASET_STATUSES, type DatasetStatus } from '../db/schema.js'
+import { LIST_COLUMNS, toDataset } from './rows.js'
 import { DatasetError } from './errors.js'
 
 /** Case folding for search, done in code rather than by the database: the same on every Postgres locale. */
@@ -8,8 +8,9 @@ export function foldForSearch (text: string): string {
   return text.normalize('NFC').toLowerCase()
 }
 
-export const SORTS = { created_at: datasets.createdAt, name: datasets.name, file_size: datasets.fileSize, status: datasets.status, updated_at: datasets.updatedAt } as const
-export type SortKey = keyof typeof SORTS
+/** The API's sort keys → their columns (each of the page's sorts has an index, drizzle/0006). */
+const SORT_COLUMNS = { created_at: 'created_at', name: 'name', file_size: 'file_size', status: 'status', updated_at: 'updated_at' } as const
+export type SortKey = keyof typeof SORT_COLUMNS
 
 export interface ListQuery {
   page: number
@@ -38,7 +39,7 @@ export function parseListQuery (query: Record<string, unknown>): ListQuery {
     throw new DatasetError(400, `status must be one of ${DATASET_STATUSES.join(', ')}.`, 'status')
   }
   const sort = query.sort === undefined || query.sort === '' ? 'created_at' : query.sort
-  if (typeof sort !== 'string' || !Object.hasOwn(SORTS, sort)) throw new DatasetError(400, `sort must be one of ${Object.keys(SORTS).join(', ')}.`, 'sort')
+  if (typeof sort !== 'string' || !Object.hasOwn(SORT_COLUMNS, sort)) throw new DatasetError(400, `sort must be one of ${Object.keys(SORT_COLUMNS).join(', ')}.`, 'sort')
   const defaultOrder = sort === 'created_at' || sort === 'updated_at' || sort === 'file_size' ? 'desc' : 'asc'
   const order = query.order === undefined || query.order === '' ? defaultOrder : query.order
   if (order !== 'asc' && order !== 'desc') throw new DatasetError(400, 'order must be asc or desc.', 'order')
@@ -59,13 +60,14 @@ export function parseListQuery (query: Record<string, unknown>): ListQuery {
 }
 
 /** The user's counts (kept by triggers, drizzle/0006_list_counters.sql); zeros before the first dataset. */
-export async function readCounts (tx: Executor, userId: string) {
-  const [row] = await tx.select().from(userCounts).where(eq(userCounts.userId, userId)).limit(1)
+export async function readCounts (sql: postgres.Sql, userId: string) {
+  const [row] = await sql<Array<{ uploading: number, validating: number, ready: number, error: number, deleted: number, unread: number }>>`
+    select uploading, validating, ready, error, deleted, unread_notifications as unread from user_counts where user_id = ${userId}`
   const counts = { uploading: row?.uploading ?? 0, validating: row?.validating ?? 0, ready: row?.ready ?? 0, error: row?.error ?? 0 }
   return {
     summary: { total: counts.uploading + counts.validating + counts.ready + counts.error, ...counts },
     deleted: row?.deleted ?? 0,
-    unreadNotifications: row?.unreadNotifications ?? 0
+    unreadNotifications: row?.unread ?? 0
   }
 }
 export type Counts = Awaited<ReturnType<typeof readCounts>>
@@ -77,37 +79,53 @@ function knownTotal (query: ListQuery, counts: Counts): number | null {
   return query.status ? counts.summary[query.status] : counts.summary.total
 }
 
+/** From this offset on, a page may be read backwards (see listDatasets). */
+export const DEEP_OFFSET = 2000
+
+const PAGE_COLUMNS = LIST_COLUMNS.map(column => `d.${column}`).join(', ')
+
 /**
  * One page of the list and its total, in two queries sent together: the counts row and the
  * page (its ids from the sort's index, however deep, joined to their rows without the report).
  * A search counts its matches in the same scan; only a page beyond the last one of a search
- * needs a third query for the total.
+ * needs a third query for the total. Row-level security applies (sql is asUser's connection);
+ * the user id is a condition as well.
  */
-export async function listDatasets (tx: Executor, userId: string, query: ListQuery) {
-  const conditions: SQL[] = [eq(datasets.userId, userId), query.deleted ? isNotNull(datasets.deletedAt) : isNull(datasets.deletedAt)]
-  if (query.status) conditions.push(eq(datasets.status, query.status))
-  // A plain substring test (no pattern characters to escape); strpos is faster than LIKE here.
-  if (query.search) conditions.push(sql`strpos(${datasets.nameSearch}, ${foldForSearch(query.search)}) > 0`)
-  const where = and(...conditions)
-  const column = SORTS[query.sort]
-  const direction = query.order === 'asc' ? asc : desc
+export async function listDatasets (sql: postgres.Sql, userId: string, query: ListQuery) {
+  // Only whitelisted words reach the SQL text: the sort column and its direction.
+  const column = SORT_COLUMNS[query.sort]
+  const direction = query.order === 'asc' ? 'asc' : 'desc'
+  const where = () => sql`user_id = ${userId} and deleted_at ${query.deleted ? sql`is not null` : sql`is null`}
+    ${query.status ? sql`and status = ${query.status}` : sql``}
+    ${query.search ? sql`and strpos(name_search, ${foldForSearch(query.search)}) > 0` : sql``}`
   const countInPage = query.search !== null || (query.deleted && query.status !== null)
-  const page = tx.select({ id: datasets.id, matches: countInPage ? sql<number>`count(*) OVER ()`.mapWith(Number).as('matches') : sql<null>`null`.as('matches') })
-    .from(datasets).where(where)
-    .orderBy(direction(column), direction(datasets.id))
-    .limit(query.limit).offset((query.page - 1) * query.limit)
-    .as('page')
-  const { report: _report, ...columns } = getTableColumns(datasets)
-  const [counts, found] = await Promise.all([
-    readCounts(tx, userId),
-    tx.select({ ...columns, report: sql<null>`null`, matches: page.matches }).from(page)
-      .innerJoin(datasets, eq(datasets.id, page.id))
-      .orderBy(direction(column), direction(datasets.id))
-  ])
-  let total = knownTotal(query, counts) ?? found[0]?.matches ?? null
-  if (total === null) [{ total }] = await tx.select({ total: count() }).from(datasets).where(where)
-  const rows = found.map(({ matches: _matches, ...row }) => row)
-  return { rows, total, counts }
+  const offset = (query.page - 1) * query.limit
+  const page = (direction: 'asc' | 'desc', limit: number, offset: number) => {
+    const orderBy = (alias: string) => sql.unsafe(`${alias}${column} ${direction}, ${alias}id ${direction}`)
+    return sql`select ${sql.unsafe(PAGE_COLUMNS)}, page.matches from (
+        select id, ${countInPage ? sql`count(*) over ()` : sql`null::bigint`} as matches from datasets where ${where()}
+        order by ${orderBy('')} limit ${limit} offset ${offset}
+      ) page join datasets d on d.id = page.id
+      order by ${orderBy('d.')}`
+  }
+  // A page past the middle of a long list is read from the other end of the index, whose
+  // total the counts know: the last pages cost what the first ones do. The counts come first
+  // then (one more round trip), worth it from a few thousand rows on.
+  if (offset >= DEEP_OFFSET && !countInPage) {
+    const counts = await readCounts(sql, userId)
+    const total = knownTotal(query, counts)!
+    if (offset >= total) return { rows: [], total, counts }
+    if (offset > total / 2) {
+      const limit = Math.min(query.limit, total - offset)
+      const reversed = await page(direction === 'asc' ? 'desc' : 'asc', limit, total - offset - limit)
+      return { rows: reversed.map(toDataset).reverse(), total, counts }
+    }
+    return { rows: (await page(direction, query.limit, offset)).map(toDataset), total, counts }
+  }
+  const [counts, found] = await Promise.all([readCounts(sql, userId), page(direction, query.limit, offset)])
+  let total = knownTotal(query, counts) ?? (found.length ? Number(found[0].matches) : null)
+  if (total === null) total = Number((await sql`select count(*) as n from datasets where ${where()}`)[0].n)
+  return { rows: found.map(toDataset), total, counts }
 }
 
 export function pagination (query: ListQuery, total: number) {

@@ -10,6 +10,7 @@ import { checkExtension, sanitiseFileName, UploadGuard } from './upload-guard.js
 import type { Storage } from './storage.js'
 import { foldForSearch, listDatasets, pagination, type ListQuery } from './listing.js'
 import { readRecords } from './records.js'
+import { findDataset } from './rows.js'
 import { and, eq, isNotNull, isNull, lt } from 'drizzle-orm'
 import { datasets } from '../db/schema.js'
 
@@ -164,7 +165,7 @@ export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Dat
 
     async list (userId: string, query: ListQuery) {
       return await asUser(db, userId, async tx => {
-        const { rows, total, counts } = await listDatasets(tx, userId, query)
+        const { rows, total, counts } = await listDatasets(tx.$client, userId, query)
         return { rows, pagination: pagination(query, total), summary: counts.summary, unreadNotifications: counts.unreadNotifications }
       })
     },
@@ -232,7 +233,7 @@ export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Dat
 
     /** The user's dataset (deleted ones too); 404 for anything else, whoever owns it. */
     async get (userId: string, id: string): Promise<Dataset> {
-      const row = await asUser(db, userId, tx => repository.findById(id, tx))
+      const row = await asUser(db, userId, tx => findDataset(tx.$client, id))
       if (!row || row.userId !== userId) throw new DatasetError(404, 'Dataset not found.')
       return row
     }

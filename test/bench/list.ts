@@ -2,7 +2,7 @@
 // 10 s of autocannon on the list page (page 1 and page 400), the API search and the status
 // fragment. Prints req/s and p50/p99, and EXPLAIN of the list and search queries.
 import type { ChildProcess } from 'node:child_process'
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
@@ -15,6 +15,25 @@ const dir = mkdtempSync(join(tmpdir(), 'datasets-bench-list-'))
 chmodSync(dir, 0o755)
 const stops: Array<() => Promise<void>> = []
 const server: { child: ChildProcess | null } = { child: null }
+
+/** CPU seconds (user + system) of the server process and of every Postgres process, from /proc (Linux). */
+function cpuSeconds (serverPid: number): { server: number, postgres: number } | null {
+  if (!existsSync('/proc/self/stat')) return null
+  const ticks = (pid: string) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')
+      return (Number(fields[11]) + Number(fields[12])) / 100
+    } catch { return 0 }
+  }
+  let postgres = 0
+  for (const pid of readdirSync('/proc').filter(name => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('postgres:')) postgres += ticks(pid)
+    } catch { // the process ended meanwhile
+    }
+  }
+  return { server: ticks(String(serverPid)), postgres }
+}
 
 async function main () {
   const servers = await ensureServers({ databaseUrl: process.env.DATABASE_URL, s3Endpoint: process.env.S3_ENDPOINT }, join(dir, 'data'), ['datasets'])
@@ -43,7 +62,7 @@ async function main () {
     insert into datasets (user_id, name, name_search, file_name, file_size, storage_path, status, training_ready, stats, issue_counts, created_at, validated_at)
     select ${owner}::uuid, ${tag} || ' dataset ' || g, lower(${tag} || ' dataset ' || g), 'data-' || g || '.jsonl', 1000 + g * 37,
       ${owner} || '/' || gen_random_uuid() || '/data.jsonl',
-      (array['ready','ready','ready','error','validating'])[1 + g % 5], g % 5 < 3, ${stats}::jsonb, '{}'::jsonb,
+      (array['ready','ready','ready','error','validating'])[1 + g % 5], g % 5 < 3, ${stats}::text::jsonb, '{}'::jsonb,
       now() - (g || ' minutes')::interval, now()
     from generate_series(1, ${count}) g`
   await seed(userId, 10_000, 'mine')
@@ -71,9 +90,14 @@ async function main () {
   ]
   for (const [label, path, headers] of targets.filter(([label]) => !process.env.BENCH_ONLY || label.includes(process.env.BENCH_ONLY))) {
     const check = await fetch(url + path, { headers })
-    if (check.status !== 200) throw new Error(`${label}: ${check.status}`)
+    if (check.status !== 200) throw new Error(`${label}: ${check.status} ${(await check.text()).slice(0, 300)}; server: ${output().slice(-1500)}`)
+    await autocannon({ url: url + path, headers, connections: 10, duration: 3 }) // warm-up (JIT, caches), not reported
+    const before = cpuSeconds(child.pid!)
     const result = await autocannon({ url: url + path, headers, connections: 10, duration: 10 })
-    console.log(`${label}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, errors ${result.errors + result.non2xx}`)
+    const after = cpuSeconds(child.pid!)
+    const per = (a: number, b: number) => (((b - a) * 1000) / result.requests.total).toFixed(2)
+    console.log(`${label}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, errors ${result.errors + result.non2xx}` +
+      (before && after ? `; CPU per request: server ${per(before.server, after.server)} ms, postgres ${per(before.postgres, after.postgres)} ms` : ''))
   }
 
   const explain = async (label: string, query: string, params: unknown[]) => {

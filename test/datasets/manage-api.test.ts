@@ -173,3 +173,35 @@ t.test("another user's dataset is not found on any route", async t => {
   t.equal((await app.inject({ url: `/api/datasets/${dataset.id}`, headers: owner.headers })).json().data.dataset.deleted_at, null, 'untouched')
   t.equal((await app.inject({ url: '/api/datasets/00000000-0000-0000-0000-000000000000', headers: owner.headers })).statusCode, 404)
 })
+
+t.test('deep pages (read from the other end of the index) equal the same slice of the whole list', async t => {
+  const app = await buildTestApp(t)
+  const user = await apiUser(app)
+  // 4,321 datasets straight into the table (same second for some: the id breaks ties), some deleted.
+  await app.sql`insert into datasets (user_id, name, name_search, file_name, file_size, storage_path, status, created_at)
+    select ${user.id}::uuid, 'deep ' || g, 'deep ' || g, 'd.jsonl', (g * 7919) % 1000, 'deep/' || g,
+      (array['ready','error','validating'])[1 + g % 3], '2026-01-01'::timestamptz + ((g / 3) || ' seconds')::interval
+    from generate_series(1, 4321) g`
+  await app.sql`update datasets set deleted_at = now() where name like 'deep %0'`
+  const list = async (query: string) => (await app.inject({ url: `/api/datasets?${query}`, headers: user.headers })).json().data
+  for (const [sort, order, status] of [['created_at', 'desc', ''], ['created_at', 'asc', ''], ['name', 'asc', ''], ['file_size', 'desc', 'ready']]) {
+    const base = `sort=${sort}&order=${order}${status ? `&status=${status}` : ''}`
+    const all: string[] = []
+    for (let page = 1; ; page++) {
+      const { datasets } = await list(`${base}&limit=100&page=${page}`)
+      if (datasets.length === 0) break
+      all.push(...datasets.map((d: { name: string }) => d.name))
+    }
+    const expected = (await app.sql.unsafe(`select name from datasets where user_id = $1 and deleted_at is null ${status ? `and status = '${status}'` : ''}
+      order by ${sort} ${order}, id ${order}`, [user.id])).map(r => r.name)
+    t.same(all, expected, `${base}: every page in order, none twice, none missing`)
+    const total = expected.length
+    const last = Math.ceil(total / 37)
+    const tail = await list(`${base}&limit=37&page=${last}`)
+    t.same(tail.datasets.map((d: { name: string }) => d.name), expected.slice((last - 1) * 37), `${base}: the partial last page`)
+    t.equal(tail.pagination.total, total)
+    const middle = Math.floor(total / 37 / 2) + 1
+    t.same((await list(`${base}&limit=37&page=${middle}`)).datasets.map((d: { name: string }) => d.name), expected.slice((middle - 1) * 37, middle * 37), `${base}: around the middle`)
+    t.same((await list(`${base}&limit=37&page=${last + 1}`)).datasets, [], `${base}: beyond the last page`)
+  }
+})

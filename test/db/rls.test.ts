@@ -86,6 +86,7 @@ t.test('asUser: the app role and the user id for one transaction, then a clean c
     await tx.execute(sql`select 1/0`)
   }), /Failed query: select 1\/0/, 'an error inside comes out as itself')
   t.equal((await client`select count(*)::int as n from datasets where storage_path = 'a2-path'`)[0].n, 0, 'and rolls the transaction back')
+  await t.rejects(asUser(db, "x', true), set_config('role', 'postgres", async () => 1), /needs a user id/, 'only a UUID goes into the SQL text')
   const [after] = await client`select current_user as role, current_setting('app.user_id', true) as id`
   t.not(after.role, 'datasets_app', 'the role ends with the transaction')
   t.equal(after.id, '', 'so does the user id')
