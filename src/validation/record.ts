@@ -42,6 +42,37 @@ function hash64 (text: string): [number, number] {
   return [digest.readUInt32LE(0), digest.readUInt32LE(4)]
 }
 
+/**
+ * 64-bit hash of the (role, content) sequence: each turn as its role's index and content's
+ * length, then the content as its UTF-16 code units (a lone surrogate stays itself, where
+ * UTF-8 would turn it into U+FFFD), so no two different sequences share an input.
+ */
+function turnsHash (turns: Array<{ role: string, content: string }>): [number, number] {
+  const hash = createHash('md5')
+  for (const turn of turns) hash.update(`${ROLE_INDEX[turn.role]}:${turn.content.length}:`).update(turn.content, 'utf16le')
+  const digest = hash.digest()
+  return [digest.readUInt32LE(0), digest.readUInt32LE(4)]
+}
+
+/**
+ * The special-token string content holds first in the tokenizer's list order, or null: one scan
+ * for "<|" (every special token starts with it) instead of one scan per special token.
+ */
+function findSpecialToken (content: string, specials: readonly string[]): string | null {
+  let found: string | null = null
+  let foundIndex = -1
+  for (let at = content.indexOf('<|'); at !== -1; at = content.indexOf('<|', at + 2)) {
+    for (let i = 0; i < specials.length; i++) {
+      if ((found === null || i < foundIndex) && content.startsWith(specials[i], at)) {
+        found = specials[i]
+        foundIndex = i
+      }
+    }
+    if (foundIndex === 0) break
+  }
+  return found
+}
+
 function describe (value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
@@ -125,12 +156,10 @@ export function analyseLine (bytes: Buffer, context: AnalysisContext): LineResul
       } else if (WHITE_SPACE_ONLY.test(content)) {
         issues.push(['empty_content', `${path}.content`, content === '' ? `${path}.content is empty.` : `${path}.content holds only white space.`])
       } else {
-        for (const special of context.tokenizer.specialTokens) {
-          if (content.includes(special)) {
-            issues.push(['special_token_in_content', `${path}.content`,
-              `${path}.content contains the special-token string ${special}; it is counted as plain text.`])
-            break
-          }
+        const special = findSpecialToken(content, context.tokenizer.specialTokens)
+        if (special !== null) {
+          issues.push(['special_token_in_content', `${path}.content`,
+            `${path}.content contains the special-token string ${special}; it is counted as plain text.`])
         }
       }
     }
@@ -158,7 +187,7 @@ export function analyseLine (bytes: Buffer, context: AnalysisContext): LineResul
       }
     }
     if (roles[2] === 0) issues.push(['no_assistant_turn', 'turns', 'The conversation has no assistant turn: there is nothing to train on.'])
-    conversationHash = hash64(JSON.stringify(list.map(turn => [turn.role, turn.content])))
+    conversationHash = turnsHash(list)
     duplicateAt = issues.length
     if (tokens > context.contextLimit) {
       issues.push(['too_many_tokens', 'turns',

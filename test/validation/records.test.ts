@@ -154,6 +154,22 @@ t.test('special-token strings: a warning, counted as plain text', async t => {
   t.same(issues(fim), [[1, 'special_token_in_content', 'turns[0].content']], 'each tokenizer has its own list')
   const fimO200 = await check(record('a', [turn('user', '<|fim_prefix|>'), turn('assistant', 'x')]) + '\n', { tokenizer: 'o200k_base' })
   t.same(issues(fimO200), [])
+  const first = await check(record('a', [turn('user', 'a <|im_start|> b <|endoftext|> c <|'), turn('assistant', '<|<|endofprompt|>')]) + '\n')
+  t.match(first.warnings[0].message, /string <\|endoftext\|>;/, 'several in one content: the first of the list is named, wherever it stands')
+  t.match(first.warnings[1].message, /string <\|endofprompt\|>;/, 'found right after a lone "<|"')
+})
+
+t.test('duplicate conversations: same roles and contents, however they are split or escaped', async t => {
+  const report = await check([
+    record('a', [turn('user', 'ab'), turn('assistant', 'c')]),
+    record('b', [turn('user', 'a'), turn('assistant', 'bc')]),
+    record('c', [turn('user', 'a:b'), turn('assistant', 'c')]),
+    record('d', [turn('user', '\ud800'), turn('assistant', 'x')]),
+    record('e', [turn('user', '\ufffd'), turn('assistant', 'x')]),
+    JSON.stringify({ conversation_id: 'f', turns: [turn('user', 'ab'), turn('assistant', 'c')] }).replace('ab', '\\u0061b')
+  ].join('\n') + '\n')
+  t.same(issues(report).filter(([, code]) => code === 'duplicate_conversation'), [[6, 'duplicate_conversation', 'turns']],
+    'moved boundaries, a lone surrogate and U+FFFD differ; an escaped letter is the same letter')
 })
 
 t.test('issue order within a line, and warnings on lines with errors', async t => {

@@ -81,6 +81,19 @@ t.test('token counts equal tiktoken (o200k_base and cl100k_base) on the multilin
   }
 })
 
+t.test('the counter equals tiktoken on the corners of pre-tokenising', async t => {
+  const { loadTokenizer } = await import('../../src/validation/index.js')
+  const samples = ['', 'a', ' ', '<|endoftext|>', 'x<|im_start|>y<|im_end|>', '<|fim_prefix|><|endofprompt|>', "don't WE'LL it's",
+    '\r\n\r\n  \n\t', '123456789 3.14159', '🚀🔥 emoji 👩‍👩‍👧', 'Ünïcødé Ωmega', '中文 日本語 한국어', 'a\u0000b', '\ufffd\ufffd']
+  for (const name of ['o200k_base', 'cl100k_base'] as const) {
+    const enc = get_encoding(name)
+    const tokenizer = await loadTokenizer(name)
+    for (const text of samples) t.equal(tokenizer.count(text), enc.encode_ordinary(text).length, `${name}: ${JSON.stringify(text)}`)
+    t.equal(tokenizer.count(samples.join(' ')), enc.encode_ordinary(samples.join(' ')).length, `${name}: all together`)
+    enc.free()
+  }
+})
+
 t.test('long pieces: exact counts without quadratic time', async t => {
   const enc = get_encoding('o200k_base')
   for (const content of ['a'.repeat(12_000), ' '.repeat(12_000), '中文'.repeat(4_000), 'xy'.repeat(6_000)]) {
