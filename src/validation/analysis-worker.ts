@@ -2,6 +2,7 @@
 // The tokenizer and context limit come with each batch, so one pool serves every dataset.
 import { parentPort } from 'node:worker_threads'
 import { analyseLine } from './record.js'
+import { packResults } from './packed.js'
 import { loadTokenizer } from './tokenizers.js'
 import type { TokenizerName } from './types.js'
 
@@ -13,7 +14,7 @@ parentPort!.on('message', async ({ id, data, offsets, tokenizer, contextLimit }:
     const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
     const results = []
     for (let i = 0; i + 1 < offsets.length; i++) results.push(analyseLine(bytes.subarray(offsets[i], offsets[i + 1]), context))
-    parentPort!.postMessage({ id, results })
+    parentPort!.postMessage({ id, results: packResults(results) })
   } catch (error) {
     parentPort!.postMessage({ id, error: (error as Error).message })
   }

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import type { LineResult } from './record.js'
+import type { PackedResults } from './packed.js'
 import type { TokenizerName } from './types.js'
 
 /** A batch of lines packed into one transferable buffer. */
@@ -10,7 +10,7 @@ const WORKER_FILE = new URL(FROM_SOURCE ? './analysis-worker.ts' : './analysis-w
 
 // V8 grows a heap long before it collects: capped, each worker stays near its live set (the
 // tokenizer's ~25 MB, a batch, one line of at most 8 MiB parsed) instead of hundreds of MB.
-const RESOURCE_LIMITS = { maxOldGenerationSizeMb: Number(process.env.VALIDATION_WORKER_HEAP_MB ?? 160), maxYoungGenerationSizeMb: Number(process.env.VALIDATION_WORKER_YOUNG_MB ?? 16) }
+const RESOURCE_LIMITS = { maxOldGenerationSizeMb: Number(process.env.VALIDATION_WORKER_HEAP_MB ?? 64), maxYoungGenerationSizeMb: Number(process.env.VALIDATION_WORKER_YOUNG_MB ?? 8) }
 
 /** Built code starts the worker file; source runs (tsx, tests) register tsx in the thread first. */
 function startWorker (): Worker {
@@ -26,13 +26,13 @@ function startWorker (): Worker {
  */
 export function createAnalysisPool (threads: number) {
   const workers = Array.from({ length: threads }, startWorker)
-  const pending = new Map<number, { resolve: (results: LineResult[]) => void, reject: (error: Error) => void }>()
+  const pending = new Map<number, { resolve: (results: PackedResults) => void, reject: (error: Error) => void }>()
   let nextId = 0
   let failure: Error | null = null
   const busy = new Array(threads).fill(0)
   const owner = new Map<number, number>()
   for (const worker of workers) {
-    worker.on('message', ({ id, results, error }: { id: number, results?: LineResult[], error?: string }) => {
+    worker.on('message', ({ id, results, error }: { id: number, results?: PackedResults, error?: string }) => {
       busy[owner.get(id) ?? 0]--
       owner.delete(id)
       const waiting = pending.get(id)
@@ -52,7 +52,7 @@ export function createAnalysisPool (threads: number) {
     get pending (): number {
       return pending.size
     },
-    analyse (batch: Batch, tokenizer: TokenizerName, contextLimit: number): Promise<LineResult[]> {
+    analyse (batch: Batch, tokenizer: TokenizerName, contextLimit: number): Promise<PackedResults> {
       if (failure) return Promise.reject(failure)
       const id = nextId++
       // The least busy worker takes the batch.

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import type { TokenizerName } from './types.js'
 import { withFastLongPieces } from './bpe.js'
 
@@ -30,6 +31,35 @@ const IMPORTS: Record<TokenizerName, () => Promise<{ default: Encoding }>> = {
   cl100k_base: () => import('gpt-tokenizer/encoding/cl100k_base')
 }
 
+/** The ranks as gpt-tokenizer ships them (a JavaScript array), for the build to turn into JSON. */
+export const RANK_MODULES: Record<TokenizerName, () => Promise<{ default: Array<string | number[]> }>> = {
+  o200k_base: () => import('gpt-tokenizer/bpeRanks/o200k_base'),
+  cl100k_base: () => import('gpt-tokenizer/bpeRanks/cl100k_base')
+}
+
+/** Where `npm run build` writes the ranks as JSON (dist/validation/ranks/). */
+export const RANKS_DIR = new URL('./ranks/', import.meta.url)
+
+/**
+ * The encoding, built from the JSON ranks when the build wrote them (the same construction as
+ * gpt-tokenizer's own module: GptEncoding.getEncodingApi(name, () => ranks)), else from the
+ * package's module (running from source).
+ */
+async function loadEncoding (name: TokenizerName): Promise<Encoding> {
+  let text: string | null = null
+  try {
+    text = await readFile(new URL(`${name}.json`, RANKS_DIR), 'utf8')
+  } catch {
+    return (await IMPORTS[name]()).default
+  }
+  const { GptEncoding } = await import('gpt-tokenizer/GptEncoding')
+  let ranks: Array<string | number[]> | null = JSON.parse(text) as Array<string | number[]>
+  text = null
+  const encoding = GptEncoding.getEncodingApi(name, () => ranks!)
+  ranks = null
+  return encoding as unknown as Encoding
+}
+
 interface CountingCore {
   tokenSplitRegex: RegExp
   bytePairStringRankEncoder: Map<string, number>
@@ -48,15 +78,37 @@ function ordinaryCounter (encoding: Encoding): (text: string) => number {
   if (!(core?.tokenSplitRegex instanceof RegExp) || !(core.bytePairStringRankEncoder instanceof Map) || typeof core.bytePairEncode !== 'function') {
     return (text: string) => text.length === 0 ? 0 : encoding.countTokens(text, ORDINARY)
   }
-  const split = new RegExp(core.tokenSplitRegex.source, core.tokenSplitRegex.flags.includes('g') ? core.tokenSplitRegex.flags : core.tokenSplitRegex.flags + 'g')
+  const flags = core.tokenSplitRegex.flags.replace(/[gy]/g, '')
+  // The pieces tile the text, so each one is tried where the last one ended with a sticky
+  // test(), which allocates no match array (tens of millions in a large file); the search
+  // (exec) is only the fallback for text no piece starts at, which it skips as tiktoken does.
+  const sticky = new RegExp(core.tokenSplitRegex.source, flags + 'y')
+  const search = new RegExp(core.tokenSplitRegex.source, flags + 'g')
   const ranks = core.bytePairStringRankEncoder
   const merge = core.bytePairEncode.bind(core)
   return (text: string) => {
     let count = 0
-    split.lastIndex = 0
-    for (let match = split.exec(text); match !== null; match = split.exec(text)) {
-      const piece = match[0]
+    let at = 0
+    while (at < text.length) {
+      let start = at
+      let end: number
+      sticky.lastIndex = at
+      if (sticky.test(text)) {
+        end = sticky.lastIndex
+      } else {
+        search.lastIndex = at
+        const match = search.exec(text)
+        if (match === null) break
+        start = match.index
+        end = start + match[0].length
+      }
+      if (end <= start) { // an empty match (none of the encodings' patterns has one): step over it
+        at = start + 1
+        continue
+      }
+      const piece = text.slice(start, end)
       count += ranks.has(piece) ? 1 : merge(piece).length
+      at = end
     }
     return count
   }
@@ -68,7 +120,7 @@ export async function loadTokenizer (name: TokenizerName): Promise<Tokenizer> {
   if (!isTokenizerName(name)) throw new Error(`Unknown tokenizer "${name}"`)
   let tokenizer = loaded.get(name)
   if (!tokenizer) {
-    tokenizer = IMPORTS[name]().then(({ default: encoding }) => {
+    tokenizer = loadEncoding(name).then(encoding => {
       withFastLongPieces(encoding)
       // The merge cache (100,000 pieces by default) is most of a tokenizer's live memory.
       encoding.setMergeCacheSize(Number(process.env.TOKENIZER_CACHE_SIZE ?? 20_000))

@@ -4,12 +4,15 @@ import { analyseLine, type LineResult } from './record.js'
 import { ReportBuilder } from './report.js'
 import { loadTokenizer, type Tokenizer } from './tokenizers.js'
 import { createAnalysisPool, type Batch } from './pool.js'
+import { PackedReader, type PackedResults } from './packed.js'
+
+const readerOf = (reader: PackedReader) => (i: number) => reader.read(i)
 import {
   DEFAULT_CONTEXT_LIMIT, DEFAULT_MAX_ISSUES, DEFAULT_MAX_LINE_BYTES,
   type Report, type ValidationOptions
 } from './types.js'
 
-const BATCH_BYTES = 1024 * 1024
+const BATCH_BYTES = Number(process.env.VALIDATION_BATCH_KB ?? 256) * 1024
 const BATCHES_IN_FLIGHT_PER_THREAD = 2
 
 /** Counts the stored bytes and tells whether they open with gzip's magic bytes. */
@@ -57,7 +60,10 @@ async function * iterate (iterator: AsyncIterator<Buffer>): AsyncGenerator<Buffe
   }
 }
 
-type Event = { line: number, kind: 'blank', count: number } | { line: number, kind: 'tooLong', bytes: number } | { line: number, kind: 'record' }
+// A batch's lines in order, as numbers (no object per line): [kind, line, value] triples.
+const RECORD = 0
+const BLANK = 1 // value: how many consecutive blank lines
+const TOO_LONG = 2 // value: the line's length in bytes
 
 /**
  * The validation engine: a byte stream (plain or gzip) in, the contract's report out.
@@ -74,31 +80,29 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
   // taking a batch whenever the workers are busy.
   const external = options.pool ?? null
   const threads = external ? external.threads : Math.max(1, options.threads ?? 1)
-  const inline = !external
+  const inline = !external && (threads === 1 || process.env.VALIDATION_INLINE === '1')
   const context = { tokenizer: inline ? await loadTokenizer(tokenizerName) : null as unknown as Tokenizer, contextLimit }
-  const pool = external ?? (threads > 1 ? createAnalysisPool(threads - 1) : null)
-  const workerThreads = external ? threads : threads - 1
+  const pool = external ?? (threads > 1 ? createAnalysisPool(inline ? threads - 1 : threads) : null)
+  const workerThreads = external || !inline ? threads : threads - 1
 
   // With a pool, lines are batched into one buffer; events keep blank and too-long lines in order.
-  let events: Event[] = []
+  let events: number[] = []
   let batch = new Uint8Array(BATCH_BYTES)
   let batchLength = 0
   let offsets: number[] = [0]
-  const inFlight: Array<{ events: Event[], results: Promise<LineResult[]> | LineResult[] }> = []
+  const inFlight: Array<{ events: number[], results: Promise<PackedResults> | LineResult[] }> = []
 
-  const apply = (event: Event, result?: LineResult) => {
-    if (event.kind === 'blank') builder.addMany(event.line, event.count, 'blank_line', '', 'Blank line skipped.')
-    else if (event.kind === 'tooLong') {
-      builder.nonBlankLine()
-      builder.add(event.line, 'line_too_long', '',
-        `The line is ${event.bytes.toLocaleString('en-US')} bytes long; the limit is ${maxLineBytes.toLocaleString('en-US')} bytes.`)
-    } else builder.addLine(event.line, result!)
+  const blank = (line: number, count: number) => builder.addMany(line, count, 'blank_line', '', 'Blank line skipped.')
+  const tooLong = (line: number, bytes: number) => {
+    builder.nonBlankLine()
+    builder.add(line, 'line_too_long', '',
+      `The line is ${bytes.toLocaleString('en-US')} bytes long; the limit is ${maxLineBytes.toLocaleString('en-US')} bytes.`)
   }
 
   const flushBatch = () => {
     if (events.length === 0) return
     const packed: Batch = { data: batch.subarray(0, batchLength), offsets: Uint32Array.from(offsets) }
-    let results: Promise<LineResult[]> | LineResult[]
+    let results: Promise<PackedResults> | LineResult[]
     if (offsets.length === 1) results = []
     else if (inline && pool!.pending >= workerThreads * BATCHES_IN_FLIGHT_PER_THREAD) {
       // The workers are busy: this thread analyses the batch itself (self-balancing).
@@ -116,23 +120,29 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
 
   const settleOldest = async () => {
     const { events: done, results } = inFlight.shift()!
-    const lineResults = await results
+    const settled = await results
+    const read = Array.isArray(settled) ? (i: number) => settled[i] : readerOf(new PackedReader(settled))
     let next = 0
-    for (const event of done) apply(event, event.kind === 'record' ? lineResults[next++] : undefined)
+    for (let e = 0; e < done.length; e += 3) {
+      const kind = done[e]
+      if (kind === RECORD) builder.addLine(done[e + 1], read(next++))
+      else if (kind === BLANK) blank(done[e + 1], done[e + 2])
+      else tooLong(done[e + 1], done[e + 2])
+    }
   }
 
   const bom = () => builder.add(1, 'bom', '', 'The UTF-8 byte-order mark at the start of the file was skipped.')
   const reader = new LineReader(pool
     ? {
         bom,
-        blank: (line, count) => { events.push({ line, kind: 'blank', count }) },
-        tooLong: (line, bytes) => { events.push({ line, kind: 'tooLong', bytes }) },
+        blank: (line, count) => { events.push(BLANK, line, count) },
+        tooLong: (line, bytes) => { events.push(TOO_LONG, line, bytes) },
         record: (line, bytes) => {
           if (batchLength + bytes.length > batch.length) {
             if (batchLength > 0) flushBatch()
             if (bytes.length > batch.length) batch = new Uint8Array(bytes.length)
           }
-          events.push({ line, kind: 'record' })
+          events.push(RECORD, line, 0)
           batch.set(bytes, batchLength)
           batchLength += bytes.length
           offsets.push(batchLength)
@@ -141,8 +151,8 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
       }
     : {
         bom,
-        blank: (line, count) => apply({ line, kind: 'blank', count }),
-        tooLong: (line, bytes) => apply({ line, kind: 'tooLong', bytes }),
+        blank,
+        tooLong,
         record: (line, bytes) => builder.addLine(line, analyseLine(bytes, context))
       }, maxLineBytes)
 

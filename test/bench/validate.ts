@@ -13,7 +13,7 @@ try {
     const file = join(dir, `bench-${mb}.jsonl`)
     await generateDataset(file, mb * 1024 * 1024)
     const bytes = statSync(file).size
-    const run = (mode: string) => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'validate-pass.ts'), mode, file], { encoding: 'utf8' }).trim().split('\n').pop()!)
+    const run = (mode: string) => JSON.parse(execFileSync(process.execPath, [join(import.meta.dirname, 'validate-pass.mjs'), mode, file], { encoding: 'utf8' }).trim().split('\n').pop()!)
     const reference = run('reference')
     const engine = run('engine')
     if (engine.tokens !== reference.tokens || engine.conversations !== reference.conversations) {

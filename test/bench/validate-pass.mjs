@@ -1,11 +1,12 @@
-// One measured pass in its own process, so peak RSS belongs to that pass alone.
-// argv: engine|reference FILE; prints one JSON line {seconds, maxRssMb, conversations, tokens}.
+// One measured pass in its own process, so peak RSS belongs to that pass alone. Plain
+// JavaScript on the built engine (dist/), as production runs it: no TypeScript loader in the
+// process for either pass. argv: engine|reference FILE; prints one JSON line
+// {seconds, maxRssMb, conversations, tokens}.
 import { createReadStream, statSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { availableParallelism } from 'node:os'
-// The built engine, as production runs it (worker threads start from dist/ without a TS loader).
-const built: string = '../../dist/validation/index.js'
-const { loadTokenizer, threadsFor, validate } = await import(built) as typeof import('../../src/validation/index.js')
+import { performance } from 'node:perf_hooks'
+import { loadTokenizer, threadsFor, validate } from '../../dist/validation/index.js'
 
 const [mode, file] = process.argv.slice(2)
 const started = performance.now()
