@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { pathToFileURL } from 'node:url'
 import type { TokenizerName } from './types.js'
 import { withFastLongPieces } from './bpe.js'
 
@@ -8,6 +9,8 @@ export interface Tokenizer {
   count: (text: string) => number
   /** Special-token strings of this encoding: plain text in content, but worth a warning. */
   specialTokens: readonly string[]
+  /** Where the ranks came from: the build's JSON, or gpt-tokenizer's module (running from source). */
+  ranks: 'json' | 'module'
 }
 
 // Special-token strings count as ordinary text: no token is allowed as special, none refused.
@@ -37,27 +40,36 @@ export const RANK_MODULES: Record<TokenizerName, () => Promise<{ default: Array<
   cl100k_base: () => import('gpt-tokenizer/bpeRanks/cl100k_base')
 }
 
-/** Where `npm run build` writes the ranks as JSON (dist/validation/ranks/). */
-export const RANKS_DIR = new URL('./ranks/', import.meta.url)
+/** Where `npm run build` writes the ranks as JSON (dist/validation/ranks/; TOKENIZER_RANKS_DIR for tests). */
+export const RANKS_DIR = process.env.TOKENIZER_RANKS_DIR ? pathToFileURL(process.env.TOKENIZER_RANKS_DIR + '/') : new URL('./ranks/', import.meta.url)
+
+/** Writes every encoding's ranks as JSON into RANKS_DIR (see build-ranks.ts). */
+export async function writeRanks (): Promise<void> {
+  await mkdir(RANKS_DIR, { recursive: true })
+  for (const [name, load] of Object.entries(RANK_MODULES)) {
+    const { default: ranks } = await load()
+    await writeFile(new URL(`${name}.json`, RANKS_DIR), JSON.stringify(ranks))
+  }
+}
 
 /**
  * The encoding, built from the JSON ranks when the build wrote them (the same construction as
  * gpt-tokenizer's own module: GptEncoding.getEncodingApi(name, () => ranks)), else from the
  * package's module (running from source).
  */
-async function loadEncoding (name: TokenizerName): Promise<Encoding> {
+async function loadEncoding (name: TokenizerName): Promise<{ encoding: Encoding, ranks: Tokenizer['ranks'] }> {
   let text: string | null = null
   try {
     text = await readFile(new URL(`${name}.json`, RANKS_DIR), 'utf8')
   } catch {
-    return (await IMPORTS[name]()).default
+    return { encoding: (await IMPORTS[name]()).default, ranks: 'module' }
   }
   const { GptEncoding } = await import('gpt-tokenizer/GptEncoding')
   let ranks: Array<string | number[]> | null = JSON.parse(text) as Array<string | number[]>
   text = null
   const encoding = GptEncoding.getEncodingApi(name, () => ranks!)
   ranks = null
-  return encoding as unknown as Encoding
+  return { encoding: encoding as unknown as Encoding, ranks: 'json' }
 }
 
 interface CountingCore {
@@ -120,11 +132,11 @@ export async function loadTokenizer (name: TokenizerName): Promise<Tokenizer> {
   if (!isTokenizerName(name)) throw new Error(`Unknown tokenizer "${name}"`)
   let tokenizer = loaded.get(name)
   if (!tokenizer) {
-    tokenizer = loadEncoding(name).then(encoding => {
+    tokenizer = loadEncoding(name).then(({ encoding, ranks }) => {
       withFastLongPieces(encoding)
       // The merge cache (100,000 pieces by default) is most of a tokenizer's live memory.
       encoding.setMergeCacheSize(Number(process.env.TOKENIZER_CACHE_SIZE ?? 20_000))
-      return { name, count: ordinaryCounter(encoding), specialTokens: SPECIAL_TOKENS[name] }
+      return { name, count: ordinaryCounter(encoding), specialTokens: SPECIAL_TOKENS[name], ranks }
     })
     loaded.set(name, tokenizer)
   }
