@@ -13,7 +13,7 @@ import {
 } from './types.js'
 
 const BATCH_BYTES = Number(process.env.VALIDATION_BATCH_KB ?? 256) * 1024
-const BATCHES_IN_FLIGHT_PER_THREAD = 2
+const BATCHES_IN_FLIGHT_PER_THREAD = Number(process.env.VALIDATION_BATCHES_IN_FLIGHT ?? 2)
 
 /** Counts the stored bytes and tells whether they open with gzip's magic bytes. */
 async function openInput (source: AsyncIterable<Uint8Array>) {
