@@ -241,3 +241,14 @@ t.test('the report keeps the first 100 issues of each severity, and exact totals
   const custom = await check(lines.join('\n') + '\n', { maxIssuesPerSeverity: 5 })
   t.equal(custom.errors.length, 5)
 })
+
+t.test('100,000 different conversations and ids: no duplicate reported (the 64-bit hashes keep them apart)', async t => {
+  const lines: string[] = []
+  for (let i = 0; i < 100_000; i++) {
+    // Near neighbours on purpose: one code unit apart, numbers and their strings, swapped halves.
+    lines.push(JSON.stringify({ conversation_id: i % 2 ? i : String(i), turns: [turn('user', `q${i % 1000}`), turn('assistant', String.fromCharCode(0x20 + (i % 5000)) + (i >> 3))] }))
+  }
+  const report = await check(lines.join('\n') + '\n')
+  t.equal(report.stats.conversations, 100_000)
+  t.same(report.counts, {}, 'no duplicate_conversation, no duplicate_conversation_id')
+})
