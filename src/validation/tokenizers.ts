@@ -87,9 +87,13 @@ interface CountingCore {
  */
 function ordinaryCounter (encoding: Encoding): (text: string) => number {
   const core = (encoding as unknown as { bytePairEncodingCoreProcessor?: Partial<CountingCore> }).bytePairEncodingCoreProcessor
+  const cacheSize = Number(process.env.TOKENIZER_CACHE_SIZE ?? 20_000)
   if (!(core?.tokenSplitRegex instanceof RegExp) || !(core.bytePairStringRankEncoder instanceof Map) || typeof core.bytePairEncode !== 'function') {
+    // gpt-tokenizer's merge cache (100,000 pieces by default) is most of a tokenizer's live memory.
+    encoding.setMergeCacheSize(cacheSize)
     return (text: string) => text.length === 0 ? 0 : encoding.countTokens(text, ORDINARY)
   }
+  encoding.setMergeCacheSize(0) // the counts cache below takes its place
   const flags = core.tokenSplitRegex.flags.replace(/[gy]/g, '')
   // The pieces tile the text, so each one is tried where the last one ended with a sticky
   // test(), which allocates no match array (tens of millions in a large file); the search
@@ -98,6 +102,22 @@ function ordinaryCounter (encoding: Encoding): (text: string) => number {
   const search = new RegExp(core.tokenSplitRegex.source, flags + 'g')
   const ranks = core.bytePairStringRankEncoder
   const merge = core.bytePairEncode.bind(core)
+  // Counts of pieces that are not one token, read without changing anything: gpt-tokenizer's
+  // own merge cache (switched off here) moves every hit to the end of its LRU order, which
+  // writes each new piece string into a long-lived map (promoting it, and the garbage
+  // collector's work with it). Bounded by TOKENIZER_CACHE_SIZE: when full it starts again.
+  const merged = new Map<string, number>()
+  const countMerged = (piece: string): number => {
+    let count = merged.get(piece)
+    if (count === undefined) {
+      count = merge(piece).length
+      if (piece.length <= 64) {
+        if (merged.size >= cacheSize) merged.clear()
+        merged.set(piece, count)
+      }
+    }
+    return count
+  }
   return (text: string) => {
     let count = 0
     let at = 0
@@ -119,7 +139,7 @@ function ordinaryCounter (encoding: Encoding): (text: string) => number {
         continue
       }
       const piece = text.slice(start, end)
-      count += ranks.has(piece) ? 1 : merge(piece).length
+      count += ranks.has(piece) ? 1 : countMerged(piece)
       at = end
     }
     return count
@@ -134,8 +154,6 @@ export async function loadTokenizer (name: TokenizerName): Promise<Tokenizer> {
   if (!tokenizer) {
     tokenizer = loadEncoding(name).then(({ encoding, ranks }) => {
       withFastLongPieces(encoding)
-      // The merge cache (100,000 pieces by default) is most of a tokenizer's live memory.
-      encoding.setMergeCacheSize(Number(process.env.TOKENIZER_CACHE_SIZE ?? 20_000))
       return { name, count: ordinaryCounter(encoding), specialTokens: SPECIAL_TOKENS[name], ranks }
     })
     loaded.set(name, tokenizer)
