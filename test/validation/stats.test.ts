@@ -120,3 +120,14 @@ t.test('worker threads give the same report as the calling thread', async t => {
   t.same(threaded, single)
   t.ok(single.counts.duplicate_conversation! > 0 && single.counts.invalid_json! > 0 && single.counts.blank_line! > 0)
 })
+
+t.test('an 8 MiB line of 200,000 turns fits the worker threads\' heap limits', async t => {
+  const turns = Array.from({ length: 200_000 }, (_, i) => turn(i % 2 ? 'assistant' : 'user', `hi ${i}`))
+  const big = record('big', turns)
+  t.ok(Buffer.byteLength(big) > 7 * 1024 * 1024 && Buffer.byteLength(big) < 8 * 1024 * 1024, `${Buffer.byteLength(big)} bytes`)
+  const text = [record('a', [turn('user', 'q'), turn('assistant', 'a')]), big, record('b', [turn('user', 'q2'), turn('assistant', 'a2')])].join('\n') + '\n'
+  const threaded = await check(text, { threads: 2, contextLimit: 10_000_000 })
+  t.equal(threaded.outcome, 'ready', 'no worker ran out of memory')
+  t.equal(threaded.stats.turns, 200_004)
+  t.same(threaded, await check(text, { contextLimit: 10_000_000 }), 'and the same report as one thread')
+})
