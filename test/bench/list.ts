@@ -110,9 +110,11 @@ async function main () {
   }
   // The queries the list runs: the counts row, and the page (ids from the sort's index joined to their rows).
   await explain('counts', `select * from user_counts where user_id = $1`, [userId])
-  const page = (offset: number, filter = '') => `select d.id, d.name from (select id from datasets where user_id = $1 and deleted_at is null${filter}
-    order by created_at desc, id desc limit 20 offset ${offset}) page join datasets d on d.id = page.id order by d.created_at desc, d.id desc`
-  await explain('list page 400', page(7980), [userId])
+  const page = (offset: number, direction: 'asc' | 'desc') => `select d.id, d.name from (select id from datasets where user_id = $1 and deleted_at is null
+    order by created_at ${direction}, id ${direction} limit 20 offset ${offset}) page join datasets d on d.id = page.id order by d.created_at ${direction}, d.id ${direction}`
+  await explain('list page 1', page(0, 'desc'), [userId])
+  // Page 400 of 500 is read from the other end of the index: 10,000 − 7,980 − 20 = 2,000 rows in.
+  await explain('list page 400 (from the other end)', page(2000, 'asc'), [userId])
   await explain('search', `select id, count(*) over () from datasets where user_id = $1 and deleted_at is null
     and strpos(name_search, $2) > 0 order by created_at desc, id desc limit 20`, [userId, 'dataset 12'])
   await sql.end()
