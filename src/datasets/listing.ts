@@ -80,7 +80,7 @@ function knownTotal (query: ListQuery, counts: Counts): number | null {
 }
 
 /** From this offset on, a page may be read backwards (see listDatasets). */
-export const DEEP_OFFSET = 2000
+const DEEP_OFFSET = 2000
 
 const PAGE_COLUMNS = LIST_COLUMNS.map(column => `d.${column}`).join(', ')
 

@@ -14,11 +14,6 @@ export function createDatasetRepository (db: Executor) {
       return row
     },
 
-    async findById (id: string, tx: Executor = db): Promise<Dataset | null> {
-      const [row] = await tx.select().from(datasets).where(eq(datasets.id, id)).limit(1)
-      return row ?? null
-    },
-
     /** Queues validation; job_key makes a second call replace, never duplicate, the job. */
     async enqueueValidation (id: string, tx: Executor = db): Promise<void> {
       await tx.execute(sql`select graphile_worker.add_job('dataset__validate', json_build_object('datasetId', ${id}::text),

@@ -48,10 +48,6 @@ export function createAnalysisPool (threads: number) {
   }
   return {
     threads,
-    /** Batches handed out and not answered yet. */
-    get pending (): number {
-      return pending.size
-    },
     analyse (batch: Batch, tokenizer: TokenizerName, contextLimit: number): Promise<PackedResults> {
       if (failure) return Promise.reject(failure)
       const id = nextId++

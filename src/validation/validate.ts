@@ -1,12 +1,10 @@
 import { gunzip, GzipError } from './gzip.js'
 import { LineReader } from './lines.js'
-import { analyseLine, type LineResult } from './record.js'
+import { analyseLine } from './record.js'
 import { ReportBuilder } from './report.js'
-import { loadTokenizer, type Tokenizer } from './tokenizers.js'
+import { loadTokenizer } from './tokenizers.js'
 import { createAnalysisPool, type Batch } from './pool.js'
 import { PackedReader, type PackedResults } from './packed.js'
-
-const readerOf = (reader: PackedReader) => (i: number) => reader.read(i)
 import {
   DEFAULT_CONTEXT_LIMIT, DEFAULT_MAX_ISSUES, DEFAULT_MAX_LINE_BYTES,
   type Report, type ValidationOptions
@@ -75,22 +73,20 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
   const contextLimit = options.contextLimit ?? DEFAULT_CONTEXT_LIMIT
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES
   const builder = new ReportBuilder(options.maxIssuesPerSeverity ?? DEFAULT_MAX_ISSUES)
-  // A given pool does all the analysis (this thread only reads lines: an HTTP server stays
-  // responsive). Otherwise `threads` threads in all: this one plus threads − 1 workers, this one
-  // taking a batch whenever the workers are busy.
+  // With a pool (given, or `threads` > 1 workers made here) the workers do all the analysis and
+  // this thread only reads lines and keeps the report: an HTTP server stays responsive, and
+  // this thread holds no tokenizer. One thread: everything here.
   const external = options.pool ?? null
   const threads = external ? external.threads : Math.max(1, options.threads ?? 1)
-  const inline = !external && (threads === 1 || process.env.VALIDATION_INLINE === '1')
-  const context = { tokenizer: inline ? await loadTokenizer(tokenizerName) : null as unknown as Tokenizer, contextLimit }
-  const pool = external ?? (threads > 1 ? createAnalysisPool(inline ? threads - 1 : threads) : null)
-  const workerThreads = external || !inline ? threads : threads - 1
+  const pool = external ?? (threads > 1 ? createAnalysisPool(threads) : null)
+  const context = pool ? null : { tokenizer: await loadTokenizer(tokenizerName), contextLimit }
 
   // With a pool, lines are batched into one buffer; events keep blank and too-long lines in order.
   let events: number[] = []
   let batch = new Uint8Array(BATCH_BYTES)
   let batchLength = 0
   let offsets: number[] = [0]
-  const inFlight: Array<{ events: number[], results: Promise<PackedResults> | LineResult[] }> = []
+  const inFlight: Array<{ events: number[], results: Promise<PackedResults> | null }> = []
 
   const blank = (line: number, count: number) => builder.addMany(line, count, 'blank_line', '', 'Blank line skipped.')
   const tooLong = (line: number, bytes: number) => {
@@ -102,13 +98,8 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
   const flushBatch = () => {
     if (events.length === 0) return
     const packed: Batch = { data: batch.subarray(0, batchLength), offsets: Uint32Array.from(offsets) }
-    let results: Promise<PackedResults> | LineResult[]
-    if (offsets.length === 1) results = []
-    else if (inline && pool!.pending >= workerThreads * BATCHES_IN_FLIGHT_PER_THREAD) {
-      // The workers are busy: this thread analyses the batch itself (self-balancing).
-      results = []
-      for (let i = 0; i + 1 < offsets.length; i++) results.push(analyseLine(Buffer.from(batch.buffer, batch.byteOffset + offsets[i], offsets[i + 1] - offsets[i]), context))
-    } else {
+    let results: Promise<PackedResults> | null = null // null: only blank or too-long lines
+    if (offsets.length > 1) {
       results = pool!.analyse(packed, tokenizerName, contextLimit) // transfers the buffer: a new one is made below
       batch = new Uint8Array(Math.max(BATCH_BYTES, batch.length))
     }
@@ -120,12 +111,11 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
 
   const settleOldest = async () => {
     const { events: done, results } = inFlight.shift()!
-    const settled = await results
-    const read = Array.isArray(settled) ? (i: number) => settled[i] : readerOf(new PackedReader(settled))
+    const packed = results ? new PackedReader(await results) : null
     let next = 0
     for (let e = 0; e < done.length; e += 3) {
       const kind = done[e]
-      if (kind === RECORD) builder.addLine(done[e + 1], read(next++))
+      if (kind === RECORD) builder.addLine(done[e + 1], packed!.read(next++))
       else if (kind === BLANK) blank(done[e + 1], done[e + 2])
       else tooLong(done[e + 1], done[e + 2])
     }
@@ -153,7 +143,7 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
         bom,
         blank,
         tooLong,
-        record: (line, bytes) => builder.addLine(line, analyseLine(bytes, context))
+        record: (line, bytes) => builder.addLine(line, analyseLine(bytes, context!))
       }, maxLineBytes)
 
   let gzipProblem: string | null = null
@@ -164,7 +154,7 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
       for await (const chunk of chunks) {
         reader.push(chunk)
         if (pool) {
-          while (inFlight.length > (workerThreads + (inline ? 1 : 0)) * BATCHES_IN_FLIGHT_PER_THREAD) await settleOldest()
+          while (inFlight.length > threads * BATCHES_IN_FLIGHT_PER_THREAD) await settleOldest()
         }
       }
     } catch (error) {
