@@ -1,6 +1,7 @@
 import type postgres from 'postgres'
 import { DATASET_STATUSES, type DatasetStatus } from '../db/schema.js'
 import { LIST_COLUMNS, toDataset } from './rows.js'
+import { readCounts, type Counts } from '../db/counts.js'
 import { DatasetError } from './errors.js'
 
 /** Case folding for search, done in code rather than by the database: the same on every Postgres locale. */
@@ -59,18 +60,6 @@ export function parseListQuery (query: Record<string, unknown>): ListQuery {
   }
 }
 
-/** The user's counts (kept by triggers, drizzle/0006_list_counters.sql); zeros before the first dataset. */
-export async function readCounts (sql: postgres.Sql, userId: string) {
-  const [row] = await sql<Array<{ uploading: number, validating: number, ready: number, error: number, deleted: number, unread: number }>>`
-    select uploading, validating, ready, error, deleted, unread_notifications as unread from user_counts where user_id = ${userId}`
-  const counts = { uploading: row?.uploading ?? 0, validating: row?.validating ?? 0, ready: row?.ready ?? 0, error: row?.error ?? 0 }
-  return {
-    summary: { total: counts.uploading + counts.validating + counts.ready + counts.error, ...counts },
-    deleted: row?.deleted ?? 0,
-    unreadNotifications: row?.unread ?? 0
-  }
-}
-export type Counts = Awaited<ReturnType<typeof readCounts>>
 
 /** The total the counts already know: anything but a search, or a status filter in the trash. */
 function knownTotal (query: ListQuery, counts: Counts): number | null {

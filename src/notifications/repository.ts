@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull } from 'drizzle-orm'
-import { notifications, userCounts } from '../db/schema.js'
+import { notifications } from '../db/schema.js'
 import type { Executor } from '../db/client.js'
 
 export function createNotificationRepository (db: Executor) {
@@ -7,11 +7,6 @@ export function createNotificationRepository (db: Executor) {
     async list (userId: string, { unreadOnly = false, limit = 50 } = {}, tx: Executor = db) {
       const where = unreadOnly ? and(eq(notifications.userId, userId), isNull(notifications.readAt)) : eq(notifications.userId, userId)
       return await tx.select().from(notifications).where(where).orderBy(desc(notifications.createdAt)).limit(limit)
-    },
-    async unreadCount (userId: string, tx: Executor = db): Promise<number> {
-      // Kept by triggers (drizzle/0006_list_counters.sql): no rows counted.
-      const [row] = await tx.select({ n: userCounts.unreadNotifications }).from(userCounts).where(eq(userCounts.userId, userId)).limit(1)
-      return row?.n ?? 0
     },
     /** True when the user has such a notification (read now, or before). */
     async markRead (userId: string, id: string, tx: Executor = db): Promise<boolean> {

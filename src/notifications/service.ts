@@ -1,6 +1,7 @@
 import { asUser, type Database } from '../db/client.js'
 import type { Notification } from '../db/schema.js'
 import { createNotificationRepository } from './repository.js'
+import { readCounts } from '../db/counts.js'
 
 /** The notification object of api.md. */
 export function serializeNotification (row: Notification) {
@@ -20,7 +21,7 @@ export function createNotificationService (db: Database) {
   const repository = createNotificationRepository(db)
   return {
     list: (userId: string, options: { unreadOnly?: boolean, limit?: number } = {}) => asUser(db, userId, tx => repository.list(userId, options, tx)),
-    unreadCount: (userId: string) => asUser(db, userId, tx => repository.unreadCount(userId, tx)),
+    unreadCount: (userId: string) => asUser(db, userId, async tx => (await readCounts(tx.$client, userId)).unreadNotifications),
     markRead: (userId: string, id: string) => asUser(db, userId, tx => repository.markRead(userId, id, tx)),
     markAllRead: (userId: string) => asUser(db, userId, tx => repository.markAllRead(userId, tx))
   }
