@@ -44,6 +44,19 @@ export async function createTestDatabase (t: TapLike): Promise<string> {
   return url.toString()
 }
 
+/**
+ * Raw SQL under the request role, as the app runs it: a transaction with SET LOCAL ROLE and a
+ * transaction-local app.user_id (none when userId is null).
+ */
+export function asRequestRole (sql: postgres.Sql) {
+  return async <T>(userId: string | null, fn: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> =>
+    await sql.begin(async tx => {
+      if (userId) await tx`select set_config('app.user_id', ${userId}, true)`
+      await tx`set local role datasets_app`
+      return await fn(tx)
+    }) as T
+}
+
 export async function createTestBucket (): Promise<string> {
   const { s3Endpoint } = testServers()
   const bucket = `t-${randomBytes(6).toString('hex')}`

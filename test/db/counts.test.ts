@@ -1,7 +1,7 @@
 import t from 'tap'
 import postgres from 'postgres'
 import { migrateDatabase } from '../../src/db/migrate.js'
-import { createTestDatabase } from '../helper.js'
+import { asRequestRole, createTestDatabase } from '../helper.js'
 
 // user_counts is kept by statement triggers: after any mix of writes it must equal a count of the rows.
 const STATUSES = ['uploading', 'validating', 'ready', 'error'] as const
@@ -84,12 +84,7 @@ t.test('user_counts keeps users apart under the request role', async t => {
   await sql`insert into datasets (user_id, name, file_name, file_size, storage_path, status)
     values (${a.id}, 'a', 'a.jsonl', 1, 'a1', 'ready'), (${b.id}, 'b', 'b.jsonl', 1, 'b1', 'ready')`
 
-  const as = async <T>(userId: string | null, fn: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> =>
-    await sql.begin(async tx => {
-      if (userId) await tx`select set_config('app.user_id', ${userId}, true)`
-      await tx`set local role datasets_app`
-      return await fn(tx)
-    }) as T
+  const as = asRequestRole(sql)
 
   const counts = await as(a.id, tx => tx`select user_id, ready from user_counts`)
   t.same(counts.map(r => [r.user_id, r.ready]), [[a.id, 1]], 'A reads only their own counts')

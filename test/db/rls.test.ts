@@ -1,7 +1,7 @@
 import t from 'tap'
 import postgres from 'postgres'
 import { migrateDatabase } from '../../src/db/migrate.js'
-import { createTestDatabase } from '../helper.js'
+import { asRequestRole, createTestDatabase } from '../helper.js'
 
 // Raw SQL under the request role, as the app runs it: SET LOCAL ROLE + transaction-local app.user_id.
 t.test('row-level security isolates users', async t => {
@@ -18,12 +18,7 @@ t.test('row-level security isolates users', async t => {
   await sql`insert into notifications (user_id, type, title, message) values (${a.id}, 'dataset_ready', 't', 'm')`
   await sql`insert into api_tokens (user_id, name, token_hash) values (${a.id}, 'tok', 'hash-a')`
 
-  const as = async <T>(userId: string | null, fn: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> =>
-    await sql.begin(async tx => {
-      if (userId) await tx`select set_config('app.user_id', ${userId}, true)`
-      await tx`set local role datasets_app`
-      return await fn(tx)
-    }) as T
+  const as = asRequestRole(sql)
 
   const seenByA = await as(a.id, tx => tx`select id from datasets`)
   t.equal(seenByA.length, 1, 'A sees their dataset')
