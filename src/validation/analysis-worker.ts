@@ -1,14 +1,21 @@
 // Worker thread: analyses batches of lines with the same pure function the main thread uses.
-// The tokenizer and context limit come with each batch, so one pool serves every dataset.
+// The tokenizer and context limit come with each batch, so one pool serves every dataset;
+// each encoding's rank table comes once, before its first batch, as shared memory.
 import { parentPort } from 'node:worker_threads'
 import { analyseLine } from './record.js'
 import { packResults } from './packed.js'
-import { loadTokenizer } from './tokenizers.js'
+import { adoptRankTable, loadTokenizer } from './tokenizers.js'
 import type { TokenizerName } from './types.js'
 
-interface Message { id: number, data: Uint8Array, offsets: Uint32Array, tokenizer: TokenizerName, contextLimit: number }
+interface Batch { id: number, data: Uint8Array, offsets: Uint32Array, tokenizer: TokenizerName, contextLimit: number }
+interface Table { table: TokenizerName, buffer: SharedArrayBuffer, ranks: 'file' | 'module' }
 
-parentPort!.on('message', async ({ id, data, offsets, tokenizer, contextLimit }: Message) => {
+parentPort!.on('message', async (message: Batch | Table) => {
+  if ('table' in message) {
+    adoptRankTable(message.table, { buffer: message.buffer, ranks: message.ranks })
+    return
+  }
+  const { id, data, offsets, tokenizer, contextLimit } = message
   try {
     const context = { tokenizer: await loadTokenizer(tokenizer), contextLimit }
     const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength)

@@ -1,15 +1,14 @@
 /**
- * Byte-pair merging in O(n log n) for long pieces.
+ * Byte-pair merging, counting the tokens a piece that is not itself a token merges into.
  *
- * tiktoken's merge (and gpt-tokenizer's copy of it) rescans every pair after each merge:
- * O(n²) in the length of one pre-tokenised piece. A 100 KB run of letters takes 9 s and an
- * 8 MiB line would never finish. This merge makes the same choices, always the lowest rank
- * and the leftmost on ties, with a heap of (rank, start) pairs and lazy invalidation, so the
- * tokens are identical and the time is bounded.
+ * tiktoken's merge rescans every pair after each merge: O(n²) in the length of one
+ * pre-tokenised piece. That is the fastest for short pieces, but a 100 KB run of letters
+ * would take 9 s and an 8 MiB line would never finish. Long pieces take a heap of
+ * (rank, start) pairs with lazy invalidation instead: O(n log n). Both make tiktoken's
+ * choices, always the lowest rank and the leftmost on ties, so the tokens are identical.
  */
 
-/** Rank of a byte sequence, keyed by its latin1 string (one char per byte): a plain Map lookup. */
-export type LatinRanks = Map<string, number>
+import type { RankTable } from './rank-table.js'
 
 class PairHeap {
   private ranks = new Float64Array(64)
@@ -68,9 +67,43 @@ class PairHeap {
   }
 }
 
-export function heapBytePairMerge (ranks: LatinRanks, piece: Uint8Array): number[] {
-  const n = piece.length
-  const bytes = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength)
+/** Pieces of more bytes than this take the heap merge. */
+export const SHORT_PIECE_BYTES = 96
+
+const bounds = new Int32Array(SHORT_PIECE_BYTES + 1)
+const pairRanks = new Int32Array(SHORT_PIECE_BYTES)
+
+/** How many tokens bytes[0, n) merge into. */
+export function mergeCount (table: RankTable, bytes: Uint8Array, n: number): number {
+  return n > SHORT_PIECE_BYTES ? heapMergeCount(table, bytes, n) : shortMergeCount(table, bytes, n)
+}
+
+/** tiktoken's loop: the pair ranks are kept, each merge looks up only its two new pairs. */
+function shortMergeCount (table: RankTable, bytes: Uint8Array, n: number): number {
+  let parts = n
+  for (let i = 0; i <= n; i++) bounds[i] = i
+  for (let i = 0; i + 1 < n; i++) pairRanks[i] = table.rank(bytes, i, i + 2)
+  for (;;) {
+    let best = -1
+    let at = -1
+    for (let i = 0; i + 1 < parts; i++) {
+      const rank = pairRanks[i]
+      if (rank !== -1 && (best === -1 || rank < best)) {
+        best = rank
+        at = i
+      }
+    }
+    if (at === -1) return parts
+    // Parts `at` and `at + 1` become one: drop the boundary between them.
+    for (let j = at + 1; j < parts; j++) bounds[j] = bounds[j + 1]
+    for (let j = at + 1; j + 1 < parts - 1; j++) pairRanks[j] = pairRanks[j + 1]
+    parts--
+    if (at + 1 < parts) pairRanks[at] = table.rank(bytes, bounds[at], bounds[at + 2])
+    if (at > 0) pairRanks[at - 1] = table.rank(bytes, bounds[at - 1], bounds[at + 1])
+  }
+}
+
+function heapMergeCount (table: RankTable, bytes: Uint8Array, n: number): number {
   const next = new Int32Array(n + 1)
   const prev = new Int32Array(n + 1)
   const version = new Int32Array(n + 1)
@@ -83,7 +116,8 @@ export function heapBytePairMerge (ranks: LatinRanks, piece: Uint8Array): number
   const rankAt = (start: number): number => {
     const middle = next[start]
     if (middle >= n) return Infinity
-    return ranks.get(bytes.toString('latin1', start, next[middle])) ?? Infinity
+    const found = table.rank(bytes, start, next[middle])
+    return found === -1 ? Infinity : found
   }
   const update = (start: number) => {
     version[start]++
@@ -91,6 +125,7 @@ export function heapBytePairMerge (ranks: LatinRanks, piece: Uint8Array): number
     if (rank[start] !== Infinity) heap.push(rank[start], start, version[start])
   }
   for (let i = 0; i < n; i++) update(i)
+  let parts = n
   while (heap.size > 0) {
     const [r, start, v] = heap.pop()
     if (version[start] !== v || rank[start] !== r) continue // stale: the pair changed since
@@ -99,45 +134,9 @@ export function heapBytePairMerge (ranks: LatinRanks, piece: Uint8Array): number
     if (next[removed] <= n) prev[next[removed]] = start
     version[removed]++ // the removed start's pair entries are stale now
     rank[removed] = Infinity
+    parts--
     update(start)
     if (prev[start] >= 0) update(prev[start])
   }
-  const tokens: number[] = []
-  for (let start = 0; start < n; start = next[start]) {
-    const token = ranks.get(bytes.toString('latin1', start, next[start]))
-    if (token === undefined) throw new Error('byte-pair merge left a piece outside the vocabulary')
-    tokens.push(token)
-  }
-  return tokens
-}
-
-/** Pieces longer than this (in UTF-16 units) take the heap merge and skip the merge cache. */
-export const LONG_PIECE = 256
-
-interface EncodingCore {
-  bytePairEncode: (input: string) => number[]
-  /** rank → its text, or its bytes when they are not valid UTF-8 (may have holes). */
-  bytePairRankDecoder: Array<string | number[] | Uint8Array | undefined>
-}
-
-function latinRanks (core: EncodingCore): LatinRanks {
-  const ranks: LatinRanks = new Map()
-  core.bytePairRankDecoder.forEach((value, rank) => {
-    if (value === undefined) return
-    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value)
-    ranks.set(bytes.toString('latin1', 0, bytes.length), rank)
-  })
-  return ranks
-}
-
-/** Patches a gpt-tokenizer encoding so long pieces are merged in O(n log n) and never cached. */
-export function withFastLongPieces (encoding: unknown): void {
-  const core = (encoding as { bytePairEncodingCoreProcessor: EncodingCore }).bytePairEncodingCoreProcessor
-  const original = core.bytePairEncode.bind(core)
-  let ranks: LatinRanks | null = null // built on the first long piece: most files never need it
-  core.bytePairEncode = (input: string) => {
-    if (input.length <= LONG_PIECE) return original(input)
-    ranks ??= latinRanks(core)
-    return heapBytePairMerge(ranks, Buffer.from(input, 'utf8'))
-  }
+  return parts
 }

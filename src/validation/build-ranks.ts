@@ -1,7 +1,7 @@
-// Part of `npm run build`: writes each encoding's ranks as JSON next to the built tokenizers
-// (dist/validation/ranks/), which load them with JSON.parse. gpt-tokenizer ships them as a
-// 2.4 MB JavaScript array literal: compiling that cost each thread that loads it about 20 MB
-// more (two threads: 187 MB → 141 MB after loading), and its source stays in memory.
+// Part of `npm run build`: writes each encoding's rank table (see rank-table.ts) next to the
+// built tokenizers (dist/validation/ranks/). A thread then has its tokenizer as soon as it
+// has read the file: gpt-tokenizer ships the ranks as a JavaScript array literal, which each
+// thread would compile and turn into a 200,000-entry Map (about 250 ms and 25 MB a thread).
 import { writeRanks } from './tokenizers.js'
 
 await writeRanks()

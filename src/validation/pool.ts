@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads'
 import type { PackedResults } from './packed.js'
+import { rankTable } from './tokenizers.js'
 import type { TokenizerName } from './types.js'
 
 /** A batch of lines packed into one transferable buffer. */
@@ -31,6 +32,17 @@ export function createAnalysisPool (threads: number) {
   let failure: Error | null = null
   const busy = new Array(threads).fill(0)
   const owner = new Map<number, number>()
+  // Per worker, per encoding: resolved once the worker has been handed the rank table.
+  const tablesSent = workers.map(() => new Map<TokenizerName, Promise<void>>())
+  const tableSent = (target: number, tokenizer: TokenizerName): Promise<void> => {
+    let sent = tablesSent[target].get(tokenizer)
+    if (!sent) {
+      sent = rankTable(tokenizer).then(({ buffer, ranks }) => { workers[target].postMessage({ table: tokenizer, buffer, ranks }) })
+      tablesSent[target].set(tokenizer, sent)
+      sent.catch(() => tablesSent[target].delete(tokenizer))
+    }
+    return sent
+  }
   for (const worker of workers) {
     worker.on('message', ({ id, results, error }: { id: number, results?: PackedResults, error?: string }) => {
       busy[owner.get(id) ?? 0]--
@@ -58,7 +70,15 @@ export function createAnalysisPool (threads: number) {
       owner.set(id, target)
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject })
-        workers[target].postMessage({ id, data: batch.data, offsets: batch.offsets, tokenizer, contextLimit }, [batch.data.buffer as ArrayBuffer])
+        // Batches wait for the table in the order they came (then-callbacks run in order).
+        tableSent(target, tokenizer).then(() => {
+          workers[target].postMessage({ id, data: batch.data, offsets: batch.offsets, tokenizer, contextLimit }, [batch.data.buffer as ArrayBuffer])
+        }, (error: Error) => {
+          busy[target]--
+          owner.delete(id)
+          pending.delete(id)
+          reject(error)
+        })
       })
     },
     /** Loads a tokenizer in every thread now, so the first dataset does not wait for it. */

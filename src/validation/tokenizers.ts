@@ -1,7 +1,9 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, open, writeFile } from 'node:fs/promises'
 import { pathToFileURL } from 'node:url'
+import { CL100K_TOKEN_SPLIT_REGEX, O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer/encodingParams/constants'
 import type { TokenizerName } from './types.js'
-import { withFastLongPieces } from './bpe.js'
+import { mergeCount } from './bpe.js'
+import { finishHash, HASH_PRIME, HASH_SEED, RankTable, RankTableError, type RankList } from './rank-table.js'
 
 export interface Tokenizer {
   name: TokenizerName
@@ -9,12 +11,10 @@ export interface Tokenizer {
   count: (text: string) => number
   /** Special-token strings of this encoding: plain text in content, but worth a warning. */
   specialTokens: readonly string[]
-  /** Where the ranks came from: the build's JSON, or gpt-tokenizer's module (running from source). */
-  ranks: 'json' | 'module'
+  /** Where the ranks came from: the table file the build writes, or gpt-tokenizer's module (running from source). */
+  ranks: 'file' | 'module'
 }
 
-// Special-token strings count as ordinary text: no token is allowed as special, none refused.
-const ORDINARY = { allowedSpecial: new Set<string>(), disallowedSpecial: new Set<string>() }
 // The chat-markup tokens that gpt-tokenizer registers for both encodings.
 const CHAT_MARKUP = ['<|im_start|>', '<|im_end|>', '<|im_sep|>']
 
@@ -23,101 +23,193 @@ const SPECIAL_TOKENS: Record<TokenizerName, readonly string[]> = {
   cl100k_base: ['<|endoftext|>', '<|fim_prefix|>', '<|fim_middle|>', '<|fim_suffix|>', '<|endofprompt|>', ...CHAT_MARKUP]
 }
 
-interface Encoding {
-  countTokens: (text: string, options: typeof ORDINARY) => number
-  setMergeCacheSize: (size: number) => void
+// tiktoken's pre-tokenising patterns, as gpt-tokenizer ships them.
+const SPLIT: Record<TokenizerName, RegExp> = {
+  o200k_base: O200K_TOKEN_SPLIT_REGEX,
+  cl100k_base: CL100K_TOKEN_SPLIT_REGEX
 }
 
-// Each encoding's ranks take about 55 MB: only the one a dataset uses is ever loaded.
-const IMPORTS: Record<TokenizerName, () => Promise<{ default: Encoding }>> = {
-  o200k_base: () => import('gpt-tokenizer/encoding/o200k_base'),
-  cl100k_base: () => import('gpt-tokenizer/encoding/cl100k_base')
+/** The ranks as gpt-tokenizer ships them (a JavaScript array), for the build to turn into tables. */
+export const RANK_MODULES: Record<TokenizerName, () => Promise<{ default: RankList }>> = {
+  o200k_base: async () => await import('gpt-tokenizer/bpeRanks/o200k_base'),
+  cl100k_base: async () => await import('gpt-tokenizer/bpeRanks/cl100k_base')
 }
 
-/** The ranks as gpt-tokenizer ships them (a JavaScript array), for the build to turn into JSON. */
-export const RANK_MODULES: Record<TokenizerName, () => Promise<{ default: Array<string | number[]> }>> = {
-  o200k_base: () => import('gpt-tokenizer/bpeRanks/o200k_base'),
-  cl100k_base: () => import('gpt-tokenizer/bpeRanks/cl100k_base')
-}
-
-/** Where `npm run build` writes the ranks as JSON (dist/validation/ranks/; TOKENIZER_RANKS_DIR for tests). */
+/** Where `npm run build` writes the rank tables (dist/validation/ranks/; TOKENIZER_RANKS_DIR for tests). */
 export const RANKS_DIR = process.env.TOKENIZER_RANKS_DIR ? pathToFileURL(process.env.TOKENIZER_RANKS_DIR + '/') : new URL('./ranks/', import.meta.url)
 
-/** Writes every encoding's ranks as JSON into RANKS_DIR (see build-ranks.ts). */
+const tableFile = (name: TokenizerName) => new URL(`${name}.ranks`, RANKS_DIR)
+
+/** Writes every encoding's rank table into RANKS_DIR (see build-ranks.ts). */
 export async function writeRanks (): Promise<void> {
   await mkdir(RANKS_DIR, { recursive: true })
   for (const [name, load] of Object.entries(RANK_MODULES)) {
-    const { default: ranks } = await load()
-    await writeFile(new URL(`${name}.json`, RANKS_DIR), JSON.stringify(ranks))
+    const table = RankTable.fromRanks((await load()).default)
+    await writeFile(tableFile(name as TokenizerName), new Uint8Array(table.buffer))
   }
 }
 
-/**
- * The encoding, built from the JSON ranks when the build wrote them (the same construction as
- * gpt-tokenizer's own module: GptEncoding.getEncodingApi(name, () => ranks)), else from the
- * package's module (running from source).
- */
-async function loadEncoding (name: TokenizerName): Promise<{ encoding: Encoding, ranks: Tokenizer['ranks'] }> {
-  let text: string | null = null
+/** Reads a table file straight into shared memory; null when there is no file. */
+async function readTableFile (name: TokenizerName): Promise<SharedArrayBuffer | null> {
+  let handle
   try {
-    text = await readFile(new URL(`${name}.json`, RANKS_DIR), 'utf8')
-  } catch {
-    return { encoding: (await IMPORTS[name]()).default, ranks: 'module' }
+    handle = await open(tableFile(name), 'r')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw error
   }
-  const { GptEncoding } = await import('gpt-tokenizer/GptEncoding')
-  let ranks: Array<string | number[]> | null = JSON.parse(text) as Array<string | number[]>
-  text = null
-  const encoding = GptEncoding.getEncodingApi(name, () => ranks!)
-  ranks = null
-  return { encoding: encoding as unknown as Encoding, ranks: 'json' }
+  try {
+    const { size } = await handle.stat()
+    const buffer = new SharedArrayBuffer(size)
+    const view = new Uint8Array(buffer)
+    for (let at = 0; at < size;) {
+      const { bytesRead } = await handle.read(view, at, size - at, at)
+      if (bytesRead === 0) throw new RankTableError('the rank table file is shorter than it was')
+      at += bytesRead
+    }
+    return buffer
+  } finally {
+    await handle.close()
+  }
 }
 
-interface CountingCore {
-  tokenSplitRegex: RegExp
-  bytePairStringRankEncoder: Map<string, number>
-  bytePairEncode: (piece: string) => number[]
+interface SharedTable { buffer: SharedArrayBuffer, ranks: Tokenizer['ranks'] }
+
+// Per thread: the table each encoding uses, once (a pool hands its threads the caller's).
+const tables = new Map<TokenizerName, Promise<SharedTable>>()
+
+/**
+ * An encoding's rank table in shared memory: the build's file, else built from gpt-tokenizer's
+ * module (running from source). A damaged or outdated file is an error that names it.
+ */
+export async function rankTable (name: TokenizerName): Promise<SharedTable> {
+  if (!isTokenizerName(name)) throw new Error(`Unknown tokenizer "${name}"`)
+  let table = tables.get(name)
+  if (!table) {
+    table = (async () => {
+      const buffer = await readTableFile(name)
+      if (buffer === null) return { buffer: RankTable.fromRanks((await RANK_MODULES[name]()).default).buffer, ranks: 'module' as const }
+      try {
+        return { buffer: new RankTable(buffer).buffer, ranks: 'file' as const }
+      } catch (error) {
+        if (error instanceof RankTableError) throw new Error(`${tableFile(name).pathname}: ${error.message}; run \`npm run build\` again`)
+        throw error
+      }
+    })()
+    tables.set(name, table)
+    table.catch(() => tables.delete(name))
+  }
+  return await table
+}
+
+/** Takes a table another thread loaded (see pool.ts): this thread then reads the same memory. */
+export function adoptRankTable (name: TokenizerName, table: SharedTable): void {
+  if (!tables.has(name)) tables.set(name, Promise.resolve(table))
 }
 
 /**
- * countTokens(text) as ordinary text, without gpt-tokenizer's per-call work that ordinary
- * counting does not need: its search for special tokens (none is allowed, so each is text) and
- * matchAll's iterator. The same pre-tokenising regex, the same rank lookup, the same merge
- * (cached, and O(n log n) for long pieces): the same counts, which the tests check against
- * countTokens and tiktoken.
+ * countTokens(text) as tiktoken's encode_ordinary counts it: the encoding's pre-tokenising
+ * regex, then each piece is one token when its UTF-8 bytes are a token, else it is merged
+ * byte pair by byte pair. The piece is encoded and hashed in one pass into a scratch buffer,
+ * so a piece that is a token (nine in ten) allocates nothing. Tested equal to tiktoken.
  */
-function ordinaryCounter (encoding: Encoding): (text: string) => number {
-  const core = (encoding as unknown as { bytePairEncodingCoreProcessor?: Partial<CountingCore> }).bytePairEncodingCoreProcessor
+function tableCounter (table: RankTable, split: RegExp): (text: string) => number {
+  const { slotRank, slotHash, offsets, pool } = table
+  const mask = table.capacity - 1
   const cacheSize = Number(process.env.TOKENIZER_CACHE_SIZE ?? 20_000)
-  if (!(core?.tokenSplitRegex instanceof RegExp) || !(core.bytePairStringRankEncoder instanceof Map) || typeof core.bytePairEncode !== 'function') {
-    // gpt-tokenizer's merge cache (100,000 pieces by default) is most of a tokenizer's live memory.
-    encoding.setMergeCacheSize(cacheSize)
-    return (text: string) => text.length === 0 ? 0 : encoding.countTokens(text, ORDINARY)
-  }
-  encoding.setMergeCacheSize(0) // the counts cache below takes its place
-  const flags = core.tokenSplitRegex.flags.replace(/[gy]/g, '')
+  const flags = split.flags.replace(/[gy]/g, '')
   // The pieces tile the text, so each one is tried where the last one ended with a sticky
   // test(), which allocates no match array (tens of millions in a large file); the search
   // (exec) is only the fallback for text no piece starts at, which it skips as tiktoken does.
-  const sticky = new RegExp(core.tokenSplitRegex.source, flags + 'y')
-  const search = new RegExp(core.tokenSplitRegex.source, flags + 'g')
-  const ranks = core.bytePairStringRankEncoder
-  const merge = core.bytePairEncode.bind(core)
-  // Counts of pieces that are not one token, read without changing anything: gpt-tokenizer's
-  // own merge cache (switched off here) moves every hit to the end of its LRU order, which
-  // writes each new piece string into a long-lived map (promoting it, and the garbage
-  // collector's work with it). Bounded by TOKENIZER_CACHE_SIZE: when full it starts again.
+  const sticky = new RegExp(split.source, flags + 'y')
+  const search = new RegExp(split.source, flags + 'g')
+  let scratch = new Uint8Array(1024)
+  // Counts of pieces that are not one token (merging costs far more than this lookup); when
+  // full it starts again.
   const merged = new Map<string, number>()
-  const countMerged = (piece: string): number => {
+
+  /** The UTF-8 bytes of text[start, end) into scratch (a lone surrogate as U+FFFD, as tiktoken): returns the length and sets pieceHash. */
+  const encodePiece = (text: string, start: number, end: number): number => {
+    if ((end - start) * 3 > scratch.length) scratch = new Uint8Array((end - start) * 3)
+    const bytes = scratch
+    let h = HASH_SEED
+    let n = 0
+    for (let i = start; i < end; i++) {
+      let c = text.charCodeAt(i)
+      if (c < 0x80) {
+        bytes[n++] = c
+        h = Math.imul(h ^ c, HASH_PRIME)
+        continue
+      }
+      if (c < 0x800) {
+        const b1 = 0xc0 | (c >> 6)
+        const b2 = 0x80 | (c & 0x3f)
+        bytes[n++] = b1
+        bytes[n++] = b2
+        h = Math.imul(Math.imul(h ^ b1, HASH_PRIME) ^ b2, HASH_PRIME)
+        continue
+      }
+      if (c >= 0xd800 && c < 0xdc00 && i + 1 < end) {
+        const low = text.charCodeAt(i + 1)
+        if (low >= 0xdc00 && low < 0xe000) {
+          i++
+          const point = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00)
+          const b1 = 0xf0 | (point >> 18)
+          const b2 = 0x80 | ((point >> 12) & 0x3f)
+          const b3 = 0x80 | ((point >> 6) & 0x3f)
+          const b4 = 0x80 | (point & 0x3f)
+          bytes[n++] = b1
+          bytes[n++] = b2
+          bytes[n++] = b3
+          bytes[n++] = b4
+          h = Math.imul(Math.imul(Math.imul(Math.imul(h ^ b1, HASH_PRIME) ^ b2, HASH_PRIME) ^ b3, HASH_PRIME) ^ b4, HASH_PRIME)
+          continue
+        }
+      }
+      if (c >= 0xd800 && c < 0xe000) c = 0xfffd
+      const b1 = 0xe0 | (c >> 12)
+      const b2 = 0x80 | ((c >> 6) & 0x3f)
+      const b3 = 0x80 | (c & 0x3f)
+      bytes[n++] = b1
+      bytes[n++] = b2
+      bytes[n++] = b3
+      h = Math.imul(Math.imul(Math.imul(h ^ b1, HASH_PRIME) ^ b2, HASH_PRIME) ^ b3, HASH_PRIME)
+    }
+    pieceHash = finishHash(h)
+    return n
+  }
+  let pieceHash = 0
+
+  /** Whether scratch[0, n) (hash pieceHash) is a token: RankTable.find, inlined in this closure. */
+  const isToken = (n: number): boolean => {
+    const bytes = scratch
+    const hash = pieceHash
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const rank = slotRank[slot]
+      if (rank === -1) return false
+      if (slotHash[slot] !== hash) continue
+      const start = offsets[rank]
+      if (offsets[rank + 1] - start !== n) continue
+      let i = 0
+      while (i < n && pool[start + i] === bytes[i]) i++
+      if (i === n) return true
+    }
+  }
+
+  const countPiece = (text: string, start: number, end: number): number => {
+    const n = encodePiece(text, start, end)
+    if (isToken(n)) return 1
+    if (end - start > 64) return mergeCount(table, scratch, n)
+    const piece = text.slice(start, end)
     let count = merged.get(piece)
     if (count === undefined) {
-      count = merge(piece).length
-      if (piece.length <= 64) {
-        if (merged.size >= cacheSize) merged.clear()
-        merged.set(piece, count)
-      }
+      count = mergeCount(table, scratch, n)
+      if (merged.size >= cacheSize) merged.clear()
+      merged.set(piece, count)
     }
     return count
   }
+
   return (text: string) => {
     let count = 0
     let at = 0
@@ -138,10 +230,10 @@ function ordinaryCounter (encoding: Encoding): (text: string) => number {
         at = start + 1
         continue
       }
-      const piece = text.slice(start, end)
-      count += ranks.has(piece) ? 1 : countMerged(piece)
+      count += countPiece(text, start, end)
       at = end
     }
+    if (scratch.length > 1 << 20) scratch = new Uint8Array(1024) // a huge piece's buffer is not kept
     return count
   }
 }
@@ -152,15 +244,14 @@ export async function loadTokenizer (name: TokenizerName): Promise<Tokenizer> {
   if (!isTokenizerName(name)) throw new Error(`Unknown tokenizer "${name}"`)
   let tokenizer = loaded.get(name)
   if (!tokenizer) {
-    tokenizer = loadEncoding(name).then(({ encoding, ranks }) => {
-      withFastLongPieces(encoding)
-      return { name, count: ordinaryCounter(encoding), specialTokens: SPECIAL_TOKENS[name], ranks }
-    })
+    tokenizer = rankTable(name).then(({ buffer, ranks }) =>
+      ({ name, count: tableCounter(new RankTable(buffer), SPLIT[name]), specialTokens: SPECIAL_TOKENS[name], ranks }))
     loaded.set(name, tokenizer)
+    tokenizer.catch(() => loaded.delete(name))
   }
   return await tokenizer
 }
 
 export function isTokenizerName (value: unknown): value is TokenizerName {
-  return typeof value === 'string' && Object.hasOwn(IMPORTS, value)
+  return typeof value === 'string' && Object.hasOwn(SPLIT, value)
 }

@@ -1,24 +1,25 @@
 import t from 'tap'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { get_encoding } from 'tiktoken'
 
-// The built app loads the ranks from the JSON the build writes; here that path runs from a
-// temporary directory (the variable is read when the module loads, so it is set first).
+// The built app loads the rank tables the build writes; here that path runs from a temporary
+// directory (the variable is read when the module loads, so it is set first).
 const dir = mkdtempSync(join(tmpdir(), 'ranks-'))
 process.env.TOKENIZER_RANKS_DIR = dir
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-const { writeRanks, loadTokenizer } = await import('../../src/validation/tokenizers.js')
+const { writeRanks, loadTokenizer, rankTable } = await import('../../src/validation/tokenizers.js')
+const { RankTable, hashBytes } = await import('../../src/validation/rank-table.js')
 
-t.test('tokenizers built from the JSON ranks count exactly as tiktoken', async t => {
+t.test('tokenizers built from the rank table files count exactly as tiktoken', async t => {
   await writeRanks()
   const turns = readFileSync(new URL('../fixtures/multilingual.jsonl', import.meta.url), 'utf8').trim().split('\n')
     .flatMap(line => (JSON.parse(line).turns as Array<{ content: string }>).map(turn => turn.content))
   for (const name of ['o200k_base', 'cl100k_base'] as const) {
-    t.ok(readFileSync(join(dir, `${name}.json`), 'utf8').startsWith('["!"'), `${name}.json written`)
+    t.ok(statSync(join(dir, `${name}.ranks`)).size > 1_000_000, `${name}.ranks written`)
     const tokenizer = await loadTokenizer(name)
-    t.equal(tokenizer.ranks, 'json', `${name}: built from the JSON`)
+    t.equal(tokenizer.ranks, 'file', `${name}: read from the file`)
     const enc = get_encoding(name)
     let expected = 0
     let counted = 0
@@ -26,7 +27,45 @@ t.test('tokenizers built from the JSON ranks count exactly as tiktoken', async t
       expected += enc.encode_ordinary(content).length
       counted += tokenizer.count(content)
     }
-    enc.free()
     t.equal(counted, expected, `${name}: ${expected} tokens over the fixture`)
+    // Every token's bytes are found at its own rank.
+    const table = new RankTable((await rankTable(name)).buffer)
+    let wrong = 0
+    for (let rank = 0; rank < table.rankCount; rank++) {
+      const bytes = enc.decode_single_token_bytes(rank)
+      if (bytes.length > 0 && table.rank(bytes, 0, bytes.length) !== rank) wrong++
+    }
+    t.equal(wrong, 0, `${name}: all ${table.rankCount} ranks found by their bytes`)
+    enc.free()
   }
+})
+
+t.test('bytes that are no token are not found', async t => {
+  const table = new RankTable((await rankTable('o200k_base')).buffer)
+  const bytes = Buffer.from('qzxqzxqzxqzx unlikely', 'utf8')
+  t.equal(table.rank(bytes, 0, bytes.length), -1)
+  t.equal(table.rank(Buffer.from([0xff, 0xfe, 0xfd, 0xfc]), 0, 4), -1)
+  t.equal(table.rank(Buffer.from('a'), 0, 1), 64, 'a single byte is a token')
+  t.equal(hashBytes(bytes, 0, 3), hashBytes(Buffer.from('qzx'), 0, 3), 'the hash depends on the bytes only')
+})
+
+t.test('a damaged or foreign table file is refused with its name', async t => {
+  const file = join(dir, 'o200k_base.ranks')
+  const good = readFileSync(file)
+  const check = (bytes: Uint8Array) => {
+    const buffer = new SharedArrayBuffer(bytes.length)
+    new Uint8Array(buffer).set(bytes)
+    return () => new RankTable(buffer)
+  }
+  t.throws(check(good.subarray(0, good.length - 1)), /holds \d+ bytes, its header says/)
+  t.throws(check(Buffer.from('not a table at all, just text...')), /not a rank table/)
+  const versioned = Buffer.from(good)
+  versioned.writeInt32LE(99, 4)
+  t.throws(check(versioned), /version 99/)
+  // Through the loader, in a fresh module instance (the tables are cached per thread).
+  writeFileSync(file, good.subarray(0, 100))
+  const fresh = await import(`../../src/validation/tokenizers.js?damaged=${Date.now()}`) as typeof import('../../src/validation/tokenizers.js')
+  await t.rejects(fresh.loadTokenizer('o200k_base'), { message: /o200k_base\.ranks: .*npm run build/ })
+  writeFileSync(file, good)
+  t.equal((await fresh.loadTokenizer('o200k_base')).count('hello world'), 2, 'a good file loads after a failure')
 })
