@@ -2,7 +2,7 @@ import { gunzip, GzipError } from './gzip.js'
 import { LineReader } from './lines.js'
 import { analyseLine } from './record.js'
 import { ReportBuilder } from './report.js'
-import { loadTokenizer } from './tokenizers.js'
+import { loadTokenizer, rankTable } from './tokenizers.js'
 import { createAnalysisPool, type Batch } from './pool.js'
 import { PackedReader, type PackedResults } from './packed.js'
 import {
@@ -79,6 +79,8 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
   const external = options.pool ?? null
   const threads = external ? external.threads : Math.max(1, options.threads ?? 1)
   const pool = external ?? (threads > 1 ? createAnalysisPool(threads) : null)
+  // The rank table is read while the pool's threads start (the pool hands it to them).
+  if (pool) rankTable(tokenizerName).catch(() => {}) // a failure reaches the first batch
   const context = pool ? null : { tokenizer: await loadTokenizer(tokenizerName), contextLimit }
 
   // With a pool, lines are batched into one buffer; events keep blank and too-long lines in order.

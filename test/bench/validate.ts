@@ -1,6 +1,6 @@
 // npm run bench:validate: the validation engine against a single-threaded reference pass.
 // BENCH_MB sets the dataset sizes (default 200; e.g. 200,500), BENCH_RUNS how many times each
-// pass runs (default 3); each run is its own process.
+// pass runs (default 5); each run is its own process.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { generateDataset } from './generate.js'
 
 const sizes = (process.env.BENCH_MB ?? '200').split(',').map(Number)
-const RUNS = Number(process.env.BENCH_RUNS ?? 3)
+const RUNS = Number(process.env.BENCH_RUNS ?? 5)
 const dir = mkdtempSync(join(tmpdir(), 'datasets-bench-'))
 try {
   for (const mb of sizes) {
@@ -35,7 +35,9 @@ try {
     console.log(`dataset: ${(bytes / 1e6).toFixed(1)} MB, ${engine.conversations.toLocaleString('en-US')} conversations, ${engine.tokens.toLocaleString('en-US')} tokens (o200k_base)`)
     console.log(`engine (full validation, worker threads): ${mbs(engine.seconds).toFixed(1)} MB/s, ${engine.seconds.toFixed(2)} s (runs: ${engine.all} s), peak RSS ${engine.maxRssMb.toFixed(0)} MB`)
     console.log(`reference (readline + JSON.parse + tokenizer, 1 thread): ${mbs(reference.seconds).toFixed(1)} MB/s, ${reference.seconds.toFixed(2)} s (runs: ${reference.all} s), peak RSS ${reference.maxRssMb.toFixed(0)} MB`)
-    console.log(`ratio: ${(reference.seconds / engine.seconds).toFixed(2)}× the single-threaded pass`)
+    // Also each run's ratio to the reference run just before it, whose median shows the spread.
+    const paired = passes.engine.map((run, i) => passes.reference[i].seconds / run.seconds).sort((a, b) => a - b)
+    console.log(`ratio: ${(reference.seconds / engine.seconds).toFixed(2)}× the single-threaded pass (fastest runs); run by run: ${paired.map(r => r.toFixed(2)).join(', ')}, median ${paired[Math.floor(paired.length / 2)].toFixed(2)}×`)
   }
 } finally {
   rmSync(dir, { recursive: true, force: true })
