@@ -114,8 +114,6 @@ export function adoptRankTable (name: TokenizerName, table: SharedTable): void {
  * so a piece that is a token (nine in ten) allocates nothing. Tested equal to tiktoken.
  */
 function tableCounter (table: RankTable, split: RegExp): (text: string) => number {
-  const { slotRank, slotHash, offsets, pool } = table
-  const mask = table.capacity - 1
   const cacheSize = Number(process.env.TOKENIZER_CACHE_SIZE ?? 20_000)
   const flags = split.flags.replace(/[gy]/g, '')
   // The pieces tile the text, so each one is tried where the last one ended with a sticky
@@ -180,25 +178,9 @@ function tableCounter (table: RankTable, split: RegExp): (text: string) => numbe
   }
   let pieceHash = 0
 
-  /** Whether scratch[0, n) (hash pieceHash) is a token: RankTable.find, inlined in this closure. */
-  const isToken = (n: number): boolean => {
-    const bytes = scratch
-    const hash = pieceHash
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const rank = slotRank[slot]
-      if (rank === -1) return false
-      if (slotHash[slot] !== hash) continue
-      const start = offsets[rank]
-      if (offsets[rank + 1] - start !== n) continue
-      let i = 0
-      while (i < n && pool[start + i] === bytes[i]) i++
-      if (i === n) return true
-    }
-  }
-
   const countPiece = (text: string, start: number, end: number): number => {
     const n = encodePiece(text, start, end)
-    if (isToken(n)) return 1
+    if (table.find(scratch, 0, n, pieceHash) !== -1) return 1
     if (end - start > 64) return mergeCount(table, scratch, n)
     const piece = text.slice(start, end)
     let count = merged.get(piece)
