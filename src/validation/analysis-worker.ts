@@ -12,7 +12,7 @@ interface Table { table: TokenizerName, buffer: SharedArrayBuffer, ranks: 'file'
 
 parentPort!.on('message', async (message: Batch | Table) => {
   if ('table' in message) {
-    adoptRankTable(message.table, { buffer: message.buffer, ranks: message.ranks })
+    adoptRankTable(message.table, message.buffer, message.ranks)
     return
   }
   const { id, data, offsets, tokenizer, contextLimit } = message

@@ -37,7 +37,7 @@ export function createAnalysisPool (threads: number) {
   const tableSent = (target: number, tokenizer: TokenizerName): Promise<void> => {
     let sent = tablesSent[target].get(tokenizer)
     if (!sent) {
-      sent = rankTable(tokenizer).then(({ buffer, ranks }) => { workers[target].postMessage({ table: tokenizer, buffer, ranks }) })
+      sent = rankTable(tokenizer).then(({ table, ranks }) => { workers[target].postMessage({ table: tokenizer, buffer: table.buffer, ranks }) })
       tablesSent[target].set(tokenizer, sent)
       sent.catch(() => tablesSent[target].delete(tokenizer))
     }

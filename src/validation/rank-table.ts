@@ -48,7 +48,11 @@ export class RankTable {
   readonly offsets: Int32Array
   readonly pool: Uint8Array
 
-  constructor (buffer: SharedArrayBuffer) {
+  /**
+   * `check`: whether to check the slots and that the hashes match (a few ms): false for a
+   * buffer another thread has checked, and while fromRanks is still filling the slots.
+   */
+  constructor (buffer: SharedArrayBuffer, check = true) {
     if (buffer.byteLength < HEADER_INTS * 4) throw new RankTableError('the rank table is truncated')
     const header = new Int32Array(buffer, 0, HEADER_INTS)
     const [magic, version, capacity, rankCount, poolBytes] = header
@@ -70,7 +74,29 @@ export class RankTable {
     this.offsets = new Int32Array(buffer, at, rankCount + 1)
     at += (rankCount + 1) * 4
     this.pool = new Uint8Array(buffer, at, poolBytes)
+    if (!check) return
     if (this.offsets[rankCount] !== poolBytes) throw new RankTableError('the rank table\'s offsets are damaged')
+    // Every slot holds no rank or a rank in range, and some are empty (a lookup stops at one).
+    let empty = 0
+    for (let slot = 0; slot < capacity; slot++) {
+      const rank = this.slotRank[slot]
+      if (rank === -1) empty++
+      else if (rank < 0 || rank >= rankCount) throw new RankTableError('the rank table\'s slots are damaged')
+    }
+    if (empty === 0) throw new RankTableError('the rank table has no empty slot')
+    this.checkBytes()
+  }
+
+  /**
+   * Every single byte is a token of every encoding: a table whose hashes were laid out by
+   * another hashBytes finds none of them, and would count every piece wrong.
+   */
+  private checkBytes (): void {
+    const byte = new Uint8Array(1)
+    for (let value = 0; value < 256; value++) {
+      byte[0] = value
+      if (this.rank(byte, 0, 1) === -1) throw new RankTableError(`the rank table does not find the byte ${value}: it was written with another hash`)
+    }
   }
 
   /** Builds the table from a rank list (at build time, or when running from source). */
@@ -99,7 +125,7 @@ export class RankTable {
     }
     offsets[rankCount] = end
     new Int32Array(buffer, HEADER_INTS * 4, capacity).fill(-1)
-    const table = new RankTable(buffer)
+    const table = new RankTable(buffer, false)
     const mask = capacity - 1
     for (let rank = 0; rank < rankCount; rank++) {
       const token = tokens[rank]
@@ -111,7 +137,7 @@ export class RankTable {
       table.slotRank[slot] = rank
       table.slotHash[slot] = hash
     }
-    return table
+    return new RankTable(buffer)
   }
 
   /** The rank of bytes[from, to), whose hashBytes is `hash`; -1 when no token has these bytes. */

@@ -73,24 +73,24 @@ async function readTableFile (name: TokenizerName): Promise<SharedArrayBuffer | 
   }
 }
 
-interface SharedTable { buffer: SharedArrayBuffer, ranks: Tokenizer['ranks'] }
+interface LoadedTable { table: RankTable, ranks: Tokenizer['ranks'] }
 
 // Per thread: the table each encoding uses, once (a pool hands its threads the caller's).
-const tables = new Map<TokenizerName, Promise<SharedTable>>()
+const tables = new Map<TokenizerName, Promise<LoadedTable>>()
 
 /**
  * An encoding's rank table in shared memory: the build's file, else built from gpt-tokenizer's
  * module (running from source). A damaged or outdated file is an error that names it.
  */
-export async function rankTable (name: TokenizerName): Promise<SharedTable> {
+export async function rankTable (name: TokenizerName): Promise<LoadedTable> {
   if (!isTokenizerName(name)) throw new Error(`Unknown tokenizer "${name}"`)
   let table = tables.get(name)
   if (!table) {
     table = (async () => {
       const buffer = await readTableFile(name)
-      if (buffer === null) return { buffer: RankTable.fromRanks((await RANK_MODULES[name]()).default).buffer, ranks: 'module' as const }
+      if (buffer === null) return { table: RankTable.fromRanks((await RANK_MODULES[name]()).default), ranks: 'module' as const }
       try {
-        return { buffer: new RankTable(buffer).buffer, ranks: 'file' as const }
+        return { table: new RankTable(buffer), ranks: 'file' as const }
       } catch (error) {
         if (error instanceof RankTableError) throw new Error(`${tableFile(name).pathname}: ${error.message}; run \`npm run build\` again`)
         throw error
@@ -102,9 +102,9 @@ export async function rankTable (name: TokenizerName): Promise<SharedTable> {
   return await table
 }
 
-/** Takes a table another thread loaded (see pool.ts): this thread then reads the same memory. */
-export function adoptRankTable (name: TokenizerName, table: SharedTable): void {
-  if (!tables.has(name)) tables.set(name, Promise.resolve(table))
+/** Takes a table another thread loaded and checked (see pool.ts): this thread then reads the same memory. */
+export function adoptRankTable (name: TokenizerName, buffer: SharedArrayBuffer, ranks: Tokenizer['ranks']): void {
+  if (!tables.has(name)) tables.set(name, Promise.resolve({ table: new RankTable(buffer, false), ranks }))
 }
 
 /**
@@ -226,8 +226,8 @@ export async function loadTokenizer (name: TokenizerName): Promise<Tokenizer> {
   if (!isTokenizerName(name)) throw new Error(`Unknown tokenizer "${name}"`)
   let tokenizer = loaded.get(name)
   if (!tokenizer) {
-    tokenizer = rankTable(name).then(({ buffer, ranks }) =>
-      ({ name, count: tableCounter(new RankTable(buffer), SPLIT[name]), specialTokens: SPECIAL_TOKENS[name], ranks }))
+    tokenizer = rankTable(name).then(({ table, ranks }) =>
+      ({ name, count: tableCounter(table, SPLIT[name]), specialTokens: SPECIAL_TOKENS[name], ranks }))
     loaded.set(name, tokenizer)
     tokenizer.catch(() => loaded.delete(name))
   }

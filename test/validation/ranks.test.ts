@@ -29,7 +29,7 @@ t.test('tokenizers built from the rank table files count exactly as tiktoken', a
     }
     t.equal(counted, expected, `${name}: ${expected} tokens over the fixture`)
     // Every token's bytes are found at its own rank.
-    const table = new RankTable((await rankTable(name)).buffer)
+    const { table } = await rankTable(name)
     let wrong = 0
     for (let rank = 0; rank < table.rankCount; rank++) {
       const bytes = enc.decode_single_token_bytes(rank)
@@ -41,7 +41,7 @@ t.test('tokenizers built from the rank table files count exactly as tiktoken', a
 })
 
 t.test('bytes that are no token are not found', async t => {
-  const table = new RankTable((await rankTable('o200k_base')).buffer)
+  const { table } = await rankTable('o200k_base')
   const bytes = Buffer.from('qzxqzxqzxqzx unlikely', 'utf8')
   t.equal(table.rank(bytes, 0, bytes.length), -1)
   t.equal(table.rank(Buffer.from([0xff, 0xfe, 0xfd, 0xfc]), 0, 4), -1)
@@ -62,6 +62,22 @@ t.test('a damaged or foreign table file is refused with its name', async t => {
   const versioned = Buffer.from(good)
   versioned.writeInt32LE(99, 4)
   t.throws(check(versioned), /version 99/)
+  // Slots laid out by another hash function: no lookup finds its token.
+  const capacity = good.readInt32LE(8)
+  const rehashed = Buffer.from(good)
+  for (let slot = 0; slot < capacity; slot++) {
+    const at = 32 + capacity * 4 + slot * 4
+    rehashed.writeUInt32LE((rehashed.readUInt32LE(at) ^ 1) >>> 0, at)
+  }
+  t.throws(check(rehashed), /does not find the byte 0: it was written with another hash/)
+  const full = Buffer.from(good)
+  for (let slot = 0; slot < capacity; slot++) if (full.readInt32LE(32 + slot * 4) === -1) full.writeInt32LE(0, 32 + slot * 4)
+  t.throws(check(full), /no empty slot/, 'a table no lookup could leave is refused')
+  const outOfRange = Buffer.from(good)
+  let emptySlot = 0
+  while (good.readInt32LE(32 + emptySlot * 4) !== -1) emptySlot++
+  outOfRange.writeInt32LE(10_000_000, 32 + emptySlot * 4)
+  t.throws(check(outOfRange), /slots are damaged/)
   // Through the loader, in a fresh module instance (the tables are cached per thread).
   writeFileSync(file, good.subarray(0, 100))
   const fresh = await import(`../../src/validation/tokenizers.js?damaged=${Date.now()}`) as typeof import('../../src/validation/tokenizers.js')
