@@ -10,60 +10,69 @@
 
 import type { RankTable } from './rank-table.js'
 
-class PairHeap {
-  private ranks = new Float64Array(64)
-  private starts = new Int32Array(64)
-  private versions = new Int32Array(64)
+// A pair as one number: rank * 2^32 + start. Ordering these orders by rank, then by start
+// (tiktoken's choice: the lowest rank, the leftmost on ties); exact up to 2^53.
+const START_SPAN = 2 ** 32
+
+/** A binary min-heap of pair keys in one Float64Array (8 bytes a pair). */
+class KeyHeap {
+  private keys: Float64Array
   size = 0
 
-  private less (a: number, b: number): boolean {
-    return this.ranks[a] < this.ranks[b] || (this.ranks[a] === this.ranks[b] && this.starts[a] < this.starts[b])
+  constructor (capacity: number) {
+    this.keys = new Float64Array(Math.max(16, capacity))
   }
 
-  private swap (a: number, b: number): void {
-    const r = this.ranks[a]; this.ranks[a] = this.ranks[b]; this.ranks[b] = r
-    const s = this.starts[a]; this.starts[a] = this.starts[b]; this.starts[b] = s
-    const v = this.versions[a]; this.versions[a] = this.versions[b]; this.versions[b] = v
+  /** Adds a key without ordering: call heapify() before the first pop. */
+  add (key: number): void {
+    this.keys[this.size++] = key
   }
 
-  push (rank: number, start: number, version: number): void {
-    if (this.size === this.ranks.length) {
-      const grow = <T extends Float64Array | Int32Array>(old: T, make: (n: number) => T): T => { const next = make(old.length * 2); next.set(old); return next }
-      this.ranks = grow(this.ranks, n => new Float64Array(n))
-      this.starts = grow(this.starts, n => new Int32Array(n))
-      this.versions = grow(this.versions, n => new Int32Array(n))
+  heapify (): void {
+    for (let i = (this.size >> 1) - 1; i >= 0; i--) this.siftDown(i)
+  }
+
+  push (key: number): void {
+    if (this.size === this.keys.length) {
+      const grown = new Float64Array(Math.ceil(this.keys.length * 1.5))
+      grown.set(this.keys)
+      this.keys = grown
     }
+    const keys = this.keys
     let i = this.size++
-    this.ranks[i] = rank
-    this.starts[i] = start
-    this.versions[i] = version
     while (i > 0) {
       const parent = (i - 1) >> 1
-      if (!this.less(i, parent)) break
-      this.swap(i, parent)
+      if (keys[parent] <= key) break
+      keys[i] = keys[parent]
       i = parent
     }
+    keys[i] = key
   }
 
-  /** Removes the top; returns [rank, start, version]. */
-  pop (): [number, number, number] {
-    const top: [number, number, number] = [this.ranks[0], this.starts[0], this.versions[0]]
+  pop (): number {
+    const keys = this.keys
+    const top = keys[0]
     this.size--
     if (this.size > 0) {
-      this.swap(0, this.size)
-      let i = 0
-      for (;;) {
-        const left = 2 * i + 1
-        const right = left + 1
-        let smallest = i
-        if (left < this.size && this.less(left, smallest)) smallest = left
-        if (right < this.size && this.less(right, smallest)) smallest = right
-        if (smallest === i) break
-        this.swap(i, smallest)
-        i = smallest
-      }
+      keys[0] = keys[this.size]
+      this.siftDown(0)
     }
     return top
+  }
+
+  private siftDown (i: number): void {
+    const keys = this.keys
+    const size = this.size
+    const key = keys[i]
+    for (;;) {
+      let child = 2 * i + 1
+      if (child >= size) break
+      if (child + 1 < size && keys[child + 1] < keys[child]) child++
+      if (keys[child] >= key) break
+      keys[i] = keys[child]
+      i = child
+    }
+    keys[i] = key
   }
 }
 
@@ -79,7 +88,7 @@ export function mergeCount (table: RankTable, bytes: Uint8Array, n: number): num
 }
 
 /** tiktoken's loop: the pair ranks are kept, each merge looks up only its two new pairs. */
-function shortMergeCount (table: RankTable, bytes: Uint8Array, n: number): number {
+export function shortMergeCount (table: RankTable, bytes: Uint8Array, n: number): number {
   let parts = n
   for (let i = 0; i <= n; i++) bounds[i] = i
   for (let i = 0; i + 1 < n; i++) pairRanks[i] = table.rank(bytes, i, i + 2)
@@ -103,37 +112,42 @@ function shortMergeCount (table: RankTable, bytes: Uint8Array, n: number): numbe
   }
 }
 
-function heapMergeCount (table: RankTable, bytes: Uint8Array, n: number): number {
+/**
+ * The parts form a linked list over the bytes; each part's pair with its right neighbour is
+ * in the heap under its rank. An entry is stale when its part's pair has another rank now
+ * (or none): equal ranks mean equal bytes, so an entry whose rank still matches is the
+ * current pair. About 20 bytes of memory per byte of the piece.
+ */
+export function heapMergeCount (table: RankTable, bytes: Uint8Array, n: number): number {
   const next = new Int32Array(n + 1)
   const prev = new Int32Array(n + 1)
-  const version = new Int32Array(n + 1)
-  const rank = new Float64Array(n + 1)
+  const rank = new Int32Array(n + 1).fill(-1) // the rank of the pair starting here, -1: none
+  const heap = new KeyHeap(n)
   for (let i = 0; i <= n; i++) {
     next[i] = i + 1
     prev[i] = i - 1
   }
-  const heap = new PairHeap()
-  const rankAt = (start: number): number => {
-    const middle = next[start]
-    if (middle >= n) return Infinity
-    const found = table.rank(bytes, start, next[middle])
-    return found === -1 ? Infinity : found
+  for (let i = 0; i + 1 < n; i++) {
+    const found = table.rank(bytes, i, i + 2)
+    rank[i] = found
+    if (found !== -1) heap.add(found * START_SPAN + i)
   }
+  heap.heapify()
   const update = (start: number) => {
-    version[start]++
-    rank[start] = rankAt(start)
-    if (rank[start] !== Infinity) heap.push(rank[start], start, version[start])
+    const middle = next[start]
+    const found = middle >= n ? -1 : table.rank(bytes, start, next[middle])
+    rank[start] = found
+    if (found !== -1) heap.push(found * START_SPAN + start)
   }
-  for (let i = 0; i < n; i++) update(i)
   let parts = n
   while (heap.size > 0) {
-    const [r, start, v] = heap.pop()
-    if (version[start] !== v || rank[start] !== r) continue // stale: the pair changed since
+    const key = heap.pop()
+    const start = key % START_SPAN
+    if (rank[start] !== (key - start) / START_SPAN) continue // stale
     const removed = next[start]
     next[start] = next[removed]
-    if (next[removed] <= n) prev[next[removed]] = start
-    version[removed]++ // the removed start's pair entries are stale now
-    rank[removed] = Infinity
+    prev[next[removed]] = start
+    rank[removed] = -1
     parts--
     update(start)
     if (prev[start] >= 0) update(prev[start])

@@ -107,6 +107,21 @@ export function adoptRankTable (name: TokenizerName, buffer: SharedArrayBuffer, 
   if (!tables.has(name)) tables.set(name, Promise.resolve({ table: new RankTable(buffer, false), ranks }))
 }
 
+/** The UTF-8 length of text[start, end), a lone surrogate as three bytes (U+FFFD). */
+function utf8Length (text: string, start: number, end: number): number {
+  let length = 0
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) length += 1
+    else if (c < 0x800) length += 2
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < end && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      length += 4
+      i++
+    } else length += 3
+  }
+  return length
+}
+
 /**
  * countTokens(text) as tiktoken's encode_ordinary counts it: the encoding's pre-tokenising
  * regex, then each piece is one token when its UTF-8 bytes are a token, else it is merged
@@ -128,7 +143,7 @@ function tableCounter (table: RankTable, split: RegExp): (text: string) => numbe
 
   /** The UTF-8 bytes of text[start, end) into scratch (a lone surrogate as U+FFFD, as tiktoken): returns the length and sets pieceHash. */
   const encodePiece = (text: string, start: number, end: number): number => {
-    if ((end - start) * 3 > scratch.length) scratch = new Uint8Array((end - start) * 3)
+    if ((end - start) * 3 > scratch.length) scratch = new Uint8Array(utf8Length(text, start, end))
     const bytes = scratch
     let h = HASH_SEED
     let n = 0

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { get_encoding } from 'tiktoken'
-import { loadTokenizer } from '../../src/validation/tokenizers.js'
+import { loadTokenizer, rankTable } from '../../src/validation/tokenizers.js'
 import { SHORT_PIECE_BYTES } from '../../src/validation/bpe.js'
 
 // Seeded, so a failure names a string that fails again.
@@ -48,4 +48,24 @@ t.test('pieces on both sides of the short-merge limit count as tiktoken does', a
     }
   }
   enc.free()
+})
+
+t.test('the heap merge and tiktoken\'s loop agree on random bytes, letters and runs', async t => {
+  const { heapMergeCount, shortMergeCount } = await import('../../src/validation/bpe.js')
+  const random = prng(4)
+  for (const name of ['o200k_base', 'cl100k_base'] as const) {
+    const { table } = await rankTable(name)
+    let differ = 0
+    for (let i = 0; i < 3000; i++) {
+      const n = 2 + Math.floor(random() * (SHORT_PIECE_BYTES - 1))
+      const bytes = new Uint8Array(n)
+      const kind = i % 3
+      for (let b = 0; b < n; b++) {
+        // any byte; lowercase letters (long merges); a few letters repeated (many equal ranks)
+        bytes[b] = kind === 0 ? Math.floor(random() * 256) : kind === 1 ? 97 + Math.floor(random() * 26) : 97 + Math.floor(random() * 3)
+      }
+      if (heapMergeCount(table, bytes, n) !== shortMergeCount(table, bytes, n)) differ++
+    }
+    t.equal(differ, 0, `${name}: 3,000 pieces of 2 to ${SHORT_PIECE_BYTES} bytes`)
+  }
 })
