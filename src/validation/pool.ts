@@ -9,8 +9,9 @@ export interface Batch { data: Uint8Array, offsets: Uint32Array }
 const FROM_SOURCE = import.meta.url.endsWith('.ts')
 const WORKER_FILE = new URL(FROM_SOURCE ? './analysis-worker.ts' : './analysis-worker.js', import.meta.url)
 
-// V8 grows a heap long before it collects: capped, each worker stays near its live set (the
-// tokenizer's ~25 MB, a batch, one line of at most 8 MiB parsed) instead of hundreds of MB.
+// V8 grows a heap long before it collects: capped, each worker stays near its live set (a
+// batch, one line of at most 8 MiB parsed, the merged-pieces cache; the rank table is shared
+// memory, off the heap) instead of hundreds of MB.
 const RESOURCE_LIMITS = { maxOldGenerationSizeMb: Number(process.env.VALIDATION_WORKER_HEAP_MB ?? 64), maxYoungGenerationSizeMb: Number(process.env.VALIDATION_WORKER_YOUNG_MB ?? 8) }
 
 /** Built code starts the worker file; source runs (tsx, tests) register tsx in the thread first. */

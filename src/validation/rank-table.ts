@@ -16,10 +16,13 @@ const MAGIC = 0x4b4e5254
 const VERSION = 1
 const HEADER_INTS = 8
 
+export const HASH_SEED = 0x811c9dc5
+export const HASH_PRIME = 0x01000193
+
 /** The hash of bytes[from, to): FNV-1a over the bytes, then a finaliser for the low bits. */
 export function hashBytes (bytes: Uint8Array, from: number, to: number): number {
-  let h = 0x811c9dc5
-  for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i], 0x01000193)
+  let h = HASH_SEED
+  for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i], HASH_PRIME)
   return finishHash(h)
 }
 
@@ -30,9 +33,6 @@ export function finishHash (h: number): number {
   h ^= h >>> 12
   return h >>> 0
 }
-
-export const HASH_SEED = 0x811c9dc5
-export const HASH_PRIME = 0x01000193
 
 export class RankTableError extends Error {}
 

@@ -87,9 +87,9 @@ export async function rankTable (name: TokenizerName): Promise<LoadedTable> {
   let table = tables.get(name)
   if (!table) {
     table = (async () => {
-      const buffer = await readTableFile(name)
-      if (buffer === null) return { table: RankTable.fromRanks((await RANK_MODULES[name]()).default), ranks: 'module' as const }
       try {
+        const buffer = await readTableFile(name)
+        if (buffer === null) return { table: RankTable.fromRanks((await RANK_MODULES[name]()).default), ranks: 'module' as const }
         return { table: new RankTable(buffer), ranks: 'file' as const }
       } catch (error) {
         if (error instanceof RankTableError) throw new Error(`${tableFile(name).pathname}: ${error.message}; run \`npm run build\` again`)
@@ -105,21 +105,6 @@ export async function rankTable (name: TokenizerName): Promise<LoadedTable> {
 /** Takes a table another thread loaded and checked (see pool.ts): this thread then reads the same memory. */
 export function adoptRankTable (name: TokenizerName, buffer: SharedArrayBuffer, ranks: Tokenizer['ranks']): void {
   if (!tables.has(name)) tables.set(name, Promise.resolve({ table: new RankTable(buffer, false), ranks }))
-}
-
-/** The UTF-8 length of text[start, end), a lone surrogate as three bytes (U+FFFD). */
-function utf8Length (text: string, start: number, end: number): number {
-  let length = 0
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i)
-    if (c < 0x80) length += 1
-    else if (c < 0x800) length += 2
-    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < end && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      length += 4
-      i++
-    } else length += 3
-  }
-  return length
 }
 
 /**
@@ -140,10 +125,13 @@ function tableCounter (table: RankTable, split: RegExp): (text: string) => numbe
   // Counts of pieces that are not one token (merging costs far more than this lookup); when
   // full it starts again.
   const merged = new Map<string, number>()
+  let pieceHash = 0 // set by encodePiece
 
   /** The UTF-8 bytes of text[start, end) into scratch (a lone surrogate as U+FFFD, as tiktoken): returns the length and sets pieceHash. */
   const encodePiece = (text: string, start: number, end: number): number => {
-    if ((end - start) * 3 > scratch.length) scratch = new Uint8Array(utf8Length(text, start, end))
+    if ((end - start) * 3 > scratch.length) { // a long piece: grow to what it needs (at least double, so growth is rare)
+      scratch = new Uint8Array(Math.max(2 * scratch.length, Buffer.byteLength(text.slice(start, end), 'utf8')))
+    }
     const bytes = scratch
     let h = HASH_SEED
     let n = 0
@@ -191,7 +179,6 @@ function tableCounter (table: RankTable, split: RegExp): (text: string) => numbe
     pieceHash = finishHash(h)
     return n
   }
-  let pieceHash = 0
 
   const countPiece = (text: string, start: number, end: number): number => {
     const n = encodePiece(text, start, end)
