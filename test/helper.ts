@@ -45,6 +45,21 @@ export async function createTestDatabase (t: TapLike): Promise<string> {
 }
 
 /**
+ * A migrated database of its own with users a@example.com and b@example.com, and one owner
+ * connection to it (one, so every transaction reuses it), closed at teardown.
+ */
+export async function twoUserDatabase (t: TapLike): Promise<{ sql: postgres.Sql, a: { id: string }, b: { id: string } }> {
+  const { migrateDatabase } = await import('../src/db/migrate.js')
+  const url = await createTestDatabase(t)
+  await migrateDatabase(url)
+  const sql = postgres(url, { max: 1, onnotice: () => {} })
+  t.teardown(() => sql.end())
+  const [a] = await sql<Array<{ id: string }>>`insert into users (email, password_hash) values ('a@example.com', 'x') returning id`
+  const [b] = await sql<Array<{ id: string }>>`insert into users (email, password_hash) values ('b@example.com', 'x') returning id`
+  return { sql, a, b }
+}
+
+/**
  * Raw SQL under the request role, as the app runs it: a transaction with SET LOCAL ROLE and a
  * transaction-local app.user_id (none when userId is null).
  */

@@ -1,7 +1,7 @@
 import t from 'tap'
 import postgres from 'postgres'
 import { migrateDatabase } from '../../src/db/migrate.js'
-import { asRequestRole, createTestDatabase } from '../helper.js'
+import { asRequestRole, createTestDatabase, twoUserDatabase } from '../helper.js'
 
 // user_counts is kept by statement triggers: after any mix of writes it must equal a count of the rows.
 const STATUSES = ['uploading', 'validating', 'ready', 'error'] as const
@@ -75,12 +75,7 @@ t.test('user_counts equals a count of the rows after every kind of write', async
 })
 
 t.test('user_counts keeps users apart under the request role', async t => {
-  const url = await createTestDatabase(t)
-  await migrateDatabase(url)
-  const sql = postgres(url, { max: 1, onnotice: () => {} })
-  t.teardown(() => sql.end())
-  const [a] = await sql`insert into users (email, password_hash) values ('a@example.com', 'x') returning id`
-  const [b] = await sql`insert into users (email, password_hash) values ('b@example.com', 'x') returning id`
+  const { sql, a, b } = await twoUserDatabase(t)
   await sql`insert into datasets (user_id, name, file_name, file_size, storage_path, status)
     values (${a.id}, 'a', 'a.jsonl', 1, 'a1', 'ready'), (${b.id}, 'b', 'b.jsonl', 1, 'b1', 'ready')`
 

@@ -1,18 +1,10 @@
 import t from 'tap'
-import postgres from 'postgres'
 import { migrateDatabase } from '../../src/db/migrate.js'
-import { asRequestRole, createTestDatabase } from '../helper.js'
+import { asRequestRole, createTestDatabase, twoUserDatabase } from '../helper.js'
 
 // Raw SQL under the request role, as the app runs it: SET LOCAL ROLE + transaction-local app.user_id.
 t.test('row-level security isolates users', async t => {
-  const url = await createTestDatabase(t)
-  await migrateDatabase(url)
-  // One connection, so every transaction below reuses it.
-  const sql = postgres(url, { max: 1, onnotice: () => {} })
-  t.teardown(() => sql.end())
-
-  const [a] = await sql`insert into users (email, password_hash) values ('a@example.com', 'x') returning id`
-  const [b] = await sql`insert into users (email, password_hash) values ('b@example.com', 'x') returning id`
+  const { sql, a, b } = await twoUserDatabase(t)
   const [dsA] = await sql`insert into datasets (user_id, name, file_name, file_size, storage_path)
     values (${a.id}, 'A data', 'a.jsonl', 10, ${a.id + '/1/a.jsonl'}) returning id`
   await sql`insert into notifications (user_id, type, title, message) values (${a.id}, 'dataset_ready', 't', 'm')`
