@@ -1,28 +1,30 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import formbody from '@fastify/formbody'
 import type { Config } from './config.js'
+import { NotSignedIn } from './errors.js'
 import dbPlugin from './plugins/db.js'
 import storagePlugin from './plugins/storage.js'
 import sessionPlugin from './plugins/session.js'
 import authPlugin from './plugins/auth.js'
 import viewsPlugin from './plugins/views.js'
-import responsesPlugin from './plugins/responses.js'
+import errorsPlugin from './plugins/errors.js'
+import responsesPlugin, { isApiRequest } from './plugins/responses.js'
 import securityPlugin from './plugins/security.js'
 import staticPlugin from './plugins/static.js'
 import multipartPlugin from './plugins/multipart.js'
 import datasetsPlugin from './plugins/datasets.js'
+import notificationsPlugin from './plugins/notifications.js'
 import workerPlugin from './plugins/worker.js'
+import { apiDocs, apiDocsRoutes } from './plugins/api-docs.js'
 import datasetsApi from './routes/api/datasets.js'
-import notificationsApi from './routes/api/notifications.js'
 import datasetsManageApi from './routes/api/datasets-manage.js'
+import notificationsApi from './routes/api/notifications.js'
 import notificationPages from './routes/pages/notifications.js'
 import healthRoutes from './routes/health.js'
 import authPages from './routes/pages/auth.js'
 import settingsPages from './routes/pages/settings.js'
 import datasetPages from './routes/pages/datasets.js'
 import authApi from './routes/api/auth.js'
-import { isApiRequest } from './plugins/responses.js'
-import { createLoginThrottle } from './accounts/login-throttle.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -47,23 +49,18 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
     bodyLimit: 1024 * 1024,
     // Uploads are long requests: no overall request timeout, but idle sockets are closed.
     requestTimeout: 0,
-    connectionTimeout: 0
+    connectionTimeout: 0,
+    // `x-message`: a parameter's own error sentence (schemas/common.ts), an annotation for Ajv.
+    ajv: { customOptions: { keywords: ['x-message'] } }
   })
+  // Response schemas document the API (OpenAPI); responses are serialised as they always were.
+  app.setSerializerCompiler(() => data => JSON.stringify(data))
   app.decorate('config', config)
   const routeTable: Array<{ method: string, url: string }> = []
   app.decorate('routeTable', routeTable)
   app.addHook('onRoute', route => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url })
   })
-  // Set before any route is registered: routes keep the error handler of their registration time.
-  app.setErrorHandler(async (error: Error & { statusCode?: number, validation?: unknown }, request, reply) => {
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
-    if (status >= 500) request.log.error({ err: error }, 'request failed')
-    // Client errors say what was wrong; server errors never show internals.
-    const message = status < 500 ? error.message : 'Something went wrong on our side. Please try again.'
-    return await reply.fail(status, message)
-  })
-
 
   await app.register(dbPlugin, { url: config.databaseUrl })
   await app.register(storagePlugin, { s3: config.s3 })
@@ -71,35 +68,33 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
   await app.register(authPlugin)
   // Templates are cached except in development, where edits show at once.
   await app.register(viewsPlugin, { production: config.nodeEnv !== 'development' })
+  await app.register(errorsPlugin)
   await app.register(responsesPlugin)
   await app.register(securityPlugin, { production })
   await app.register(formbody, { bodyLimit: 64 * 1024 })
   await app.register(staticPlugin)
   await app.register(multipartPlugin, { maxUploadBytes: config.maxUploadBytes })
   await app.register(datasetsPlugin, { maxUploadBytes: config.maxUploadBytes })
+  await app.register(notificationsPlugin)
   await app.register(workerPlugin, { databaseUrl: config.databaseUrl, concurrency: config.workerConcurrency, enabled: config.role !== 'web', trashRetentionDays: config.trashRetentionDays })
+  await app.register(apiDocs)
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', async (request) => {
     if (isApiRequest(request.url) && !request.user && request.routeOptions.config?.public !== true) {
-      await reply.fail(401, 'Sign in first: send "Authorization: Bearer <token>" or a session cookie.')
+      throw new NotSignedIn('Sign in first: send "Authorization: Bearer <token>" or a session cookie.')
     }
   })
 
-  const throttle = createLoginThrottle()
   await app.register(healthRoutes)
-  await app.register(authPages, { throttle })
-  await app.register(authApi, { throttle })
+  await app.register(authPages)
+  await app.register(authApi)
   await app.register(settingsPages)
   await app.register(datasetPages, { uploadsPerMinute: config.uploadsPerMinute })
   await app.register(datasetsApi, { uploadsPerMinute: config.uploadsPerMinute })
   await app.register(datasetsManageApi)
   await app.register(notificationPages)
   await app.register(notificationsApi)
-
-  app.setNotFoundHandler(async (request, reply) => {
-    if (isApiRequest(request.url)) return await reply.fail(404, 'Not found.')
-    return await reply.render('errors/not-found', {}, 404)
-  })
+  await app.register(apiDocsRoutes)
 
   return app
 }

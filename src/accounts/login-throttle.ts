@@ -21,7 +21,7 @@ export function createLoginThrottle ({ limit = 10, windowMs = 60_000, now = () =
       if (kept.length < limit) return 0
       return Math.max(1, Math.ceil((kept[kept.length - limit] + windowMs - now()) / 1000))
     },
-    fail (key: string): void {
+    recordFailure (key: string): void {
       recent(key)
       failures.set(key, [...(failures.get(key) ?? []), now()])
       if (failures.size > 100_000) failures.delete(failures.keys().next().value as string)

@@ -1,15 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { asUser, type Database } from '../db/client.js'
+import { Conflict, InvalidInput, RateLimited, WrongCredentials } from '../errors.js'
 import { createAccountRepository } from './repository.js'
+import { createLoginThrottle, throttleKey } from './login-throttle.js'
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyAgainstDummy, verifyPassword } from './passwords.js'
 
 export interface PublicUser { id: string, email: string }
 
-/** Input that cannot be accepted: routes answer 400 (API) or 422 (forms) with the message. */
-export class InvalidInput extends Error {
-  constructor (message: string, readonly field?: string) { super(message) }
-}
-export class EmailTaken extends Error {
+export class EmailTaken extends Conflict {
   constructor () { super('An account with this email already exists.') }
 }
 
@@ -40,7 +38,7 @@ export function hashToken (token: string): string {
 /** How stale a token's last_used_at may get before a request writes it again. */
 export const TOKEN_TOUCH_MS = 60_000
 
-export function createAccountService (db: Database) {
+export function createAccountService (db: Database, throttle = createLoginThrottle()) {
   const repository = createAccountRepository(db)
   return {
     async signUp (emailInput: unknown, passwordInput: unknown): Promise<PublicUser> {
@@ -60,6 +58,23 @@ export function createAccountService (db: Database) {
         return null
       }
       return await verifyPassword(user.passwordHash, passwordInput) ? { id: user.id, email: user.email } : null
+    },
+
+    /**
+     * A sign-in by email and password from `ip`, under the throttle of failed attempts per IP and
+     * email: RateLimited while over it, WrongCredentials (one generic message) on a miss.
+     */
+    async signIn (ip: string, email: unknown, password: unknown): Promise<PublicUser> {
+      const key = throttleKey(ip, email)
+      const wait = throttle.retryAfter(key)
+      if (wait > 0) throw new RateLimited(`Too many failed sign-ins. Try again in ${wait} seconds.`, wait)
+      const user = await this.authenticate(email, password)
+      if (!user) {
+        throttle.recordFailure(key)
+        throw new WrongCredentials('Wrong email or password.')
+      }
+      throttle.succeed(key)
+      return user
     },
 
     async findUser (id: string): Promise<PublicUser | null> {

@@ -1,10 +1,9 @@
-import type postgres from 'postgres'
 import type { Dataset } from '../db/schema.js'
 
-// The hot reads (the list page, a dataset by id, the status fragment) in plain postgres.js SQL:
-// drizzle's query building and row mapping were a fifth of a list page's CPU. Column lists and
-// the mapping follow src/db/schema.ts; test/datasets/rows.test.ts compares them with drizzle's
-// on every column, so a column added to the schema and forgotten here fails the suite.
+// The rows of the hot reads (repository.ts: the list page, a dataset by id) come from plain
+// postgres.js SQL, mapped here as drizzle would. Column lists and the mapping follow
+// src/db/schema.ts; test/datasets/rows.test.ts compares them with drizzle's on every column,
+// so a column added to the schema and forgotten here fails the suite.
 
 /** Every column of datasets but the report, which no list shows. */
 export const LIST_COLUMNS = [
@@ -41,10 +40,4 @@ export function toDataset (row: RawRow): Dataset {
     validatedAt: date(row.validated_at),
     deletedAt: date(row.deleted_at)
   }
-}
-
-/** One dataset with its report, by id (row-level security decides who sees it). */
-export async function findDataset (sql: postgres.Sql, id: string): Promise<Dataset | null> {
-  const [row] = await sql`select * from datasets where id = ${id} limit 1`
-  return row ? toDataset(row) : null
 }

@@ -26,3 +26,13 @@ export function serializeDataset (row: Dataset) {
 }
 
 export type DatasetObject = ReturnType<typeof serializeDataset>
+
+/** Attachment headers for the original file; the name is reduced to safe characters. */
+export function downloadHeaders (fileName: string, size: number) {
+  return {
+    'content-type': fileName.endsWith('.gz') ? 'application/gzip' : 'application/x-ndjson',
+    'content-length': String(size),
+    'content-disposition': `attachment; filename="${fileName.replace(/[^\w.-]/g, '_')}"`,
+    'cache-control': 'private, no-store'
+  }
+}

@@ -3,16 +3,13 @@ import { pipeline } from 'node:stream/promises'
 import type { Readable } from 'node:stream'
 import { asUser, type Database } from '../db/client.js'
 import type { Dataset } from '../db/schema.js'
+import { Conflict, InvalidInput, NotFound, Unavailable } from '../errors.js'
 import { DEFAULT_CONTEXT_LIMIT, isTokenizerName, TOKENIZERS, type Report, type TokenizerName } from '../validation/index.js'
-import { createDatasetRepository } from './repository.js'
-import { DatasetError } from './errors.js'
-import { checkExtension, sanitiseFileName, UploadGuard } from './upload-guard.js'
-import type { Storage } from './storage.js'
-import { foldForSearch, listDatasets, pagination, type ListQuery } from './listing.js'
+import type { ListQuery } from '../schemas/datasets.js'
+import { createDatasetRepository, foldForSearch, type ListFilter } from './repository.js'
+import { checkExtension, fileTooLarge, sanitiseFileName, UploadGuard } from './upload-guard.js'
+import { storageKey, type Storage } from './storage.js'
 import { readRecords } from './records.js'
-import { findDataset } from './rows.js'
-import { and, eq, isNotNull, isNull, lt } from 'drizzle-orm'
-import { datasets } from '../db/schema.js'
 
 export interface DatasetFields {
   name: string
@@ -31,29 +28,47 @@ export interface StoredFile {
 const MAX_NAME = 200
 const MAX_DESCRIPTION = 2000
 
-/** Checks the text fields of an upload or a presigned create; DatasetError(400) names the field. */
+/** Checks the text fields of an upload or a presigned create; InvalidInput names the field. */
 export function parseDatasetFields (input: Record<string, unknown>): DatasetFields {
   const name = typeof input.name === 'string' ? input.name.trim() : ''
-  if (!name) throw new DatasetError(400, 'Give the dataset a name.', 'name')
-  if (name.length > MAX_NAME) throw new DatasetError(400, `The name must be at most ${MAX_NAME} characters.`, 'name')
+  if (!name) throw new InvalidInput('Give the dataset a name.', 'name')
+  if (name.length > MAX_NAME) throw new InvalidInput(`The name must be at most ${MAX_NAME} characters.`, 'name')
   const rawDescription = input.description
   if (rawDescription !== undefined && rawDescription !== null && typeof rawDescription !== 'string') {
-    throw new DatasetError(400, 'The description must be text.', 'description')
+    throw new InvalidInput('The description must be text.', 'description')
   }
   const description = rawDescription?.trim() || null
-  if (description && description.length > MAX_DESCRIPTION) throw new DatasetError(400, `The description must be at most ${MAX_DESCRIPTION} characters.`, 'description')
+  if (description && description.length > MAX_DESCRIPTION) throw new InvalidInput(`The description must be at most ${MAX_DESCRIPTION} characters.`, 'description')
   const tokenizer = input.tokenizer === undefined || input.tokenizer === '' ? 'o200k_base' : input.tokenizer
-  if (!isTokenizerName(tokenizer)) throw new DatasetError(400, `Unknown tokenizer: choose ${TOKENIZERS.join(' or ')}.`, 'tokenizer')
+  if (!isTokenizerName(tokenizer)) throw new InvalidInput(`Unknown tokenizer: choose ${TOKENIZERS.join(' or ')}.`, 'tokenizer')
   const rawLimit = input.context_limit ?? input.contextLimit
   let contextLimit = DEFAULT_CONTEXT_LIMIT
   if (rawLimit !== undefined && rawLimit !== '') {
     contextLimit = Number(rawLimit)
     if (!Number.isInteger(contextLimit) || contextLimit < 1 || contextLimit > 10_000_000) {
-      throw new DatasetError(400, 'The context limit must be a whole number from 1 to 10,000,000.', 'context_limit')
+      throw new InvalidInput('The context limit must be a whole number from 1 to 10,000,000.', 'context_limit')
     }
   }
   return { name, description, tokenizer, contextLimit }
 }
+
+/** Sorts that show the largest or latest first unless asked otherwise. */
+const DESCENDING_BY_DEFAULT = new Set(['created_at', 'updated_at', 'file_size'])
+
+/** The list call's query (schemas/datasets.ts, already checked) with its defaults applied. */
+function listFilter (query: ListQuery): ListFilter {
+  return {
+    page: query.page,
+    limit: query.limit,
+    status: query.status === 'all' ? null : query.status,
+    search: query.search?.trim() || null,
+    sort: query.sort,
+    order: query.order ?? (DESCENDING_BY_DEFAULT.has(query.sort) ? 'desc' : 'asc'),
+    deleted: query.deleted
+  }
+}
+
+const storageUnavailable = (detail = 'Try again in a moment.') => new Unavailable(`File storage is unavailable right now. ${detail}`)
 
 export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Database, storage: Storage, maxUploadBytes: number }) {
   const repository = createDatasetRepository(db)
@@ -70,7 +85,7 @@ export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Dat
       const fileName = sanitiseFileName(originalName)
       checkExtension(originalName)
       const id = randomUUID()
-      const storagePath = `${userId}/${id}/${fileName}`
+      const storagePath = storageKey(userId, id, fileName)
       const guard = new UploadGuard(maxUploadBytes)
       file.on('limit', () => guard.tooLarge())
       const upload = storage.startUpload(storagePath, guard)
@@ -81,13 +96,13 @@ export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Dat
         await upload.abort().catch(() => {})
         await piping
         if (guard.failure) throw guard.failure
-        if (file.destroyed && !file.readableEnded) throw new DatasetError(400, 'The upload was interrupted; nothing was kept.')
-        throw new DatasetError(503, 'File storage is unavailable right now; nothing was kept. Try again in a moment.', undefined)
+        if (file.destroyed && !file.readableEnded) throw new InvalidInput('The upload was interrupted; nothing was kept.')
+        throw new Unavailable('File storage is unavailable right now; nothing was kept. Try again in a moment.')
       }
       await piping
       if (guard.failure || file.truncated) {
         await storage.remove(storagePath).catch(() => {})
-        throw guard.failure ?? new DatasetError(413, `The file is larger than the limit of ${maxUploadBytes.toLocaleString('en-US')} bytes; nothing was kept.`)
+        throw guard.failure ?? fileTooLarge(maxUploadBytes)
       }
       return { id, fileName, storagePath, size: guard.bytes }
     },
@@ -124,14 +139,14 @@ export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Dat
 
     /** The direct-to-storage flow: a row in `uploading` and a presigned PUT URL. */
     async createPresigned (userId: string, fields: DatasetFields, fileNameInput: unknown, fileSizeInput: unknown) {
-      if (typeof fileNameInput !== 'string' || !fileNameInput.trim()) throw new DatasetError(400, 'Give the file_name of the file you will upload.', 'file_name')
+      if (typeof fileNameInput !== 'string' || !fileNameInput.trim()) throw new InvalidInput('Give the file_name of the file you will upload.', 'file_name')
       checkExtension(fileNameInput)
       const fileSize = Number(fileSizeInput)
-      if (!Number.isSafeInteger(fileSize) || fileSize < 1) throw new DatasetError(400, 'file_size must be the file\'s size in bytes (a positive whole number).', 'file_size')
-      if (fileSize > maxUploadBytes) throw new DatasetError(413, `The file is larger than the limit of ${maxUploadBytes.toLocaleString('en-US')} bytes.`, 'file_size')
+      if (!Number.isSafeInteger(fileSize) || fileSize < 1) throw new InvalidInput('file_size must be the file\'s size in bytes (a positive whole number).', 'file_size')
+      if (fileSize > maxUploadBytes) throw fileTooLarge(maxUploadBytes, { announced: true })
       const id = randomUUID()
       const fileName = sanitiseFileName(fileNameInput)
-      const storagePath = `${userId}/${id}/${fileName}`
+      const storagePath = storageKey(userId, id, fileName)
       const dataset = await asUser(db, userId, tx => repository.insert({
         id, userId, name: fields.name, nameSearch: foldForSearch(fields.name), description: fields.description, tokenizer: fields.tokenizer, contextLimit: fields.contextLimit,
         fileName, fileSize, storagePath, status: 'uploading'
@@ -143,54 +158,58 @@ export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Dat
     /** After a presigned PUT: the object must be there with the announced size. */
     async confirm (userId: string, id: string): Promise<Dataset> {
       const dataset = await this.get(userId, id)
-      if (dataset.status !== 'uploading') throw new DatasetError(409, `The dataset is ${dataset.status}, not uploading: there is nothing to confirm.`)
+      if (dataset.status !== 'uploading') throw new Conflict(`The dataset is ${dataset.status}, not uploading: there is nothing to confirm.`)
       let size: number | null
       try {
         size = await storage.size(dataset.storagePath)
       } catch {
-        throw new DatasetError(503, 'File storage is unavailable right now. Try again in a moment.')
+        throw storageUnavailable()
       }
-      if (size === null) throw new DatasetError(409, 'The file has not been uploaded yet: PUT it to the uploadUrl first.')
+      if (size === null) throw new Conflict('The file has not been uploaded yet: PUT it to the uploadUrl first.')
       if (size !== dataset.fileSize) {
-        throw new DatasetError(409, `The uploaded file has ${size.toLocaleString('en-US')} bytes, not the ${dataset.fileSize.toLocaleString('en-US')} announced.`)
+        throw new Conflict(`The uploaded file has ${size.toLocaleString('en-US')} bytes, not the ${dataset.fileSize.toLocaleString('en-US')} announced.`)
       }
       const moved = await db.transaction(async tx => {
         const row = await repository.markValidating(id, userId, tx)
         if (row) await repository.enqueueValidation(id, tx)
         return row
       })
-      if (!moved) throw new DatasetError(409, 'The dataset is no longer uploading.')
+      if (!moved) throw new Conflict('The dataset is no longer uploading.')
       return moved
     },
 
+    /**
+     * A page of the user's datasets with its pagination and summary, and the user's counts row
+     * it was read with (the layout's bell count need not be read again).
+     */
     async list (userId: string, query: ListQuery) {
+      const filter = listFilter(query)
       return await asUser(db, userId, async tx => {
-        const { rows, total, counts } = await listDatasets(tx.$client, userId, query)
-        return { rows, pagination: pagination(query, total), summary: counts.summary, unreadNotifications: counts.unreadNotifications }
+        const { rows, total, counts } = await repository.listPage(userId, filter, tx)
+        const pagination = { page: filter.page, limit: filter.limit, total, total_pages: Math.ceil(total / filter.limit) }
+        return { rows, pagination, summary: counts.summary, counts }
       })
     },
 
     /** Soft delete: the row and the file stay until the trash is purged. */
     async softDelete (userId: string, id: string): Promise<Dataset> {
       await this.get(userId, id)
-      const [row] = await asUser(db, userId, tx => tx.update(datasets).set({ deletedAt: new Date(), updatedAt: new Date() })
-        .where(and(eq(datasets.id, id), eq(datasets.userId, userId), isNull(datasets.deletedAt))).returning())
-      if (!row) throw new DatasetError(409, 'The dataset is already in the trash.')
+      const row = await asUser(db, userId, tx => repository.softDelete(userId, id, tx))
+      if (!row) throw new Conflict('The dataset is already in the trash.')
       return row
     },
 
     async restore (userId: string, id: string): Promise<Dataset> {
       await this.get(userId, id)
-      const [row] = await asUser(db, userId, tx => tx.update(datasets).set({ deletedAt: null, updatedAt: new Date() })
-        .where(and(eq(datasets.id, id), eq(datasets.userId, userId), isNotNull(datasets.deletedAt))).returning())
-      if (!row) throw new DatasetError(409, 'The dataset is not in the trash.')
+      const row = await asUser(db, userId, tx => repository.restore(userId, id, tx))
+      if (!row) throw new Conflict('The dataset is not in the trash.')
       return row
     },
 
     /** The full validation report; 409 while the dataset has none yet. */
     async report (userId: string, id: string) {
       const dataset = await this.get(userId, id)
-      if (!dataset.report) throw new DatasetError(409, `The dataset is ${dataset.status}: its report is not ready yet.`)
+      if (!dataset.report) throw new Conflict(`The dataset is ${dataset.status}: its report is not ready yet.`)
       // jsonb does not keep key order: give the CLI's order back.
       const report = dataset.report as Report
       return { outcome: report.outcome, stats: report.stats, counts: report.counts, errors: report.errors, warnings: report.warnings }
@@ -198,12 +217,12 @@ export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Dat
 
     async records (userId: string, id: string, offset: number, limit: number) {
       const dataset = await this.get(userId, id)
-      if (dataset.status === 'uploading') throw new DatasetError(409, 'The file has not been uploaded yet.')
+      if (dataset.status === 'uploading') throw new Conflict('The file has not been uploaded yet.')
       let stream
       try {
         stream = await storage.getStream(dataset.storagePath)
       } catch {
-        throw new DatasetError(503, 'File storage is unavailable right now. Try again in a moment.')
+        throw storageUnavailable()
       }
       return await readRecords(stream, offset, limit)
     },
@@ -211,21 +230,21 @@ export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Dat
     /** The original file as stored, for a download streamed through this ownership check. */
     async openFile (userId: string, id: string) {
       const dataset = await this.get(userId, id)
-      if (dataset.status === 'uploading') throw new DatasetError(409, 'The file has not been uploaded yet.')
+      if (dataset.status === 'uploading') throw new Conflict('The file has not been uploaded yet.')
       try {
         return { dataset, stream: await storage.getStream(dataset.storagePath) }
       } catch {
-        throw new DatasetError(503, 'File storage is unavailable right now. Try again in a moment.')
+        throw storageUnavailable()
       }
     },
 
     /** Owner role: datasets deleted before `cutoff` lose their object, then their row. */
     async purgeTrash (cutoff: Date): Promise<number> {
-      const rows = await db.select().from(datasets).where(and(isNotNull(datasets.deletedAt), lt(datasets.deletedAt, cutoff)))
+      const rows = await repository.deletedBefore(cutoff)
       let purged = 0
       for (const row of rows) {
         await storage.remove(row.storagePath) // throws (and the cron retries) while storage is down
-        await db.delete(datasets).where(and(eq(datasets.id, row.id), isNotNull(datasets.deletedAt), lt(datasets.deletedAt, cutoff)))
+        await repository.purge(row.id, cutoff)
         purged++
       }
       return purged
@@ -233,8 +252,8 @@ export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Dat
 
     /** The user's dataset (deleted ones too); 404 for anything else, whoever owns it. */
     async get (userId: string, id: string): Promise<Dataset> {
-      const row = await asUser(db, userId, tx => findDataset(tx.$client, id))
-      if (!row || row.userId !== userId) throw new DatasetError(404, 'Dataset not found.')
+      const row = await asUser(db, userId, tx => repository.findById(id, tx))
+      if (!row || row.userId !== userId) throw new NotFound('Dataset not found.')
       return row
     }
   }

@@ -24,7 +24,12 @@ export const PART_SIZE = 8 * 1024 * 1024
 export const PARTS_IN_FLIGHT = 4
 export const PRESIGNED_PUT_SECONDS = 3600
 
-/** Object storage for dataset files; keys are always built from ids by the caller. */
+/** A dataset file's key: built from ids, with the file name already made safe (sanitiseFileName). */
+export function storageKey (userId: string, datasetId: string, safeFileName: string): string {
+  return `${userId}/${datasetId}/${safeFileName}`
+}
+
+/** Object storage for dataset files; keys are always built from ids (storageKey). */
 export function createStorage (s3: Config['s3']) {
   const client = createS3Client(s3)
   const bucket = s3.bucket

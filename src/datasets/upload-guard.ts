@@ -1,8 +1,14 @@
 import { isUtf8 } from 'node:buffer'
 import { Transform, type TransformCallback } from 'node:stream'
-import { DatasetError } from './errors.js'
+import { InvalidInput, TooLarge, UnsupportedType, type DomainError } from '../errors.js'
 
 const SNIFF_BYTES = 4096
+
+/** 413: a file over the limit, streamed (what arrived was removed) or announced (nothing stored yet). */
+export function fileTooLarge (maxBytes: number, { announced = false } = {}): TooLarge {
+  const limit = `The file is larger than the limit of ${maxBytes.toLocaleString('en-US')} bytes`
+  return announced ? new TooLarge(`${limit}.`, 'file_size') : new TooLarge(`${limit}; nothing was kept.`)
+}
 
 /** True for gzip, or for text: UTF-8 with no NUL byte (a sample may end inside a character). */
 export function looksLikeDataset (sample: Buffer): boolean {
@@ -21,7 +27,7 @@ export function looksLikeDataset (sample: Buffer): boolean {
  */
 export class UploadGuard extends Transform {
   bytes = 0
-  failure: DatasetError | null = null
+  failure: DomainError | null = null
   private head: Buffer[] = []
   private headLength = 0
   private sniffed = false
@@ -30,13 +36,13 @@ export class UploadGuard extends Transform {
     super()
   }
 
-  refuse (error: DatasetError): void {
+  refuse (error: DomainError): void {
     this.failure ??= error
     this.destroy(this.failure)
   }
 
   tooLarge (): void {
-    this.refuse(new DatasetError(413, `The file is larger than the limit of ${this.maxBytes.toLocaleString('en-US')} bytes; nothing was kept.`))
+    this.refuse(fileTooLarge(this.maxBytes))
   }
 
   _transform (chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -51,7 +57,7 @@ export class UploadGuard extends Transform {
 
   _flush (callback: TransformCallback): void {
     if (this.bytes === 0) {
-      this.refuse(new DatasetError(400, 'The file is empty.', 'file'))
+      this.refuse(new InvalidInput('The file is empty.', 'file'))
       return
     }
     if (!this.sniffed) return this.releaseHead(callback)
@@ -63,7 +69,7 @@ export class UploadGuard extends Transform {
     this.head = []
     this.sniffed = true
     if (!looksLikeDataset(head.subarray(0, SNIFF_BYTES))) {
-      this.refuse(new DatasetError(415, 'The file is neither JSON Lines text nor gzip: upload a .jsonl, .ndjson or .jsonl.gz file.', 'file'))
+      this.refuse(new UnsupportedType('The file is neither JSON Lines text nor gzip: upload a .jsonl, .ndjson or .jsonl.gz file.', 'file'))
       return
     }
     callback(null, head)
@@ -82,6 +88,6 @@ export function sanitiseFileName (name: string): string {
 export function checkExtension (fileName: string): void {
   const lower = fileName.toLowerCase()
   if (!EXTENSIONS.some(ext => lower.endsWith(ext))) {
-    throw new DatasetError(415, `Unsupported file type "${fileName}": upload a ${EXTENSIONS.join(', ')} file.`, 'file')
+    throw new UnsupportedType(`Unsupported file type "${fileName}": upload a ${EXTENSIONS.join(', ')} file.`, 'file')
   }
 }

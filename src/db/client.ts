@@ -1,5 +1,6 @@
 import postgres from 'postgres'
 import { drizzle, PostgresJsPreparedQuery } from 'drizzle-orm/postgres-js'
+import { isUuid } from '../ids.js'
 
 // drizzle sends its queries unnamed unless given a name (`.prepare(name)`), so Postgres parses
 // and plans every statement again: planning the row-level-security queries of a list page cost
@@ -29,8 +30,6 @@ export type Executor = Database | Transaction
 /** The non-owner role per-request queries run as; see drizzle/0001_row_level_security.sql. */
 export const APP_ROLE = 'datasets_app'
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 /**
  * Runs fn in a transaction as the non-owner role with app.user_id set, so row-level security
  * limits every query to that user's rows. Both settings are transaction-local: the pooled
@@ -43,7 +42,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
  */
 export async function asUser<T> (db: Database, userId: string, fn: (tx: Database) => Promise<T>): Promise<T> {
   // The id goes into SQL text: only a well-formed UUID (ours, from the session or a token) may.
-  if (!UUID.test(userId)) throw new TypeError('asUser needs a user id (a UUID)')
+  if (!isUuid(userId)) throw new TypeError('asUser needs a user id (a UUID)')
   const reserved = await db.$client.reserve()
   // drizzle() reads the client's options (its type parsers); a reserved client shares the pool's.
   Object.assign(reserved, { options: db.$client.options })

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:f
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import type { Config } from '../config.js'
+import { processAlive } from '../tasks/heartbeats.js'
 
 /** A free TCP port on loopback, chosen by the kernel. */
 export async function freePort (): Promise<number> {
@@ -14,15 +15,6 @@ export async function freePort (): Promise<number> {
       server.close(() => typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')))
     })
   })
-}
-
-export function processAlive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 /** A Postgres left running by a process that was killed (kill -9) holds the data directory: stop it first. */

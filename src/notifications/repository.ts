@@ -2,8 +2,13 @@ import { and, desc, eq, isNull } from 'drizzle-orm'
 import { notifications } from '../db/schema.js'
 import type { Executor } from '../db/client.js'
 
+export type NewNotification = typeof notifications.$inferInsert
+
 export function createNotificationRepository (db: Executor) {
   return {
+    async insert (values: NewNotification, tx: Executor = db): Promise<void> {
+      await tx.insert(notifications).values(values)
+    },
     async list (userId: string, { unreadOnly = false, limit = 50 } = {}, tx: Executor = db) {
       const where = unreadOnly ? and(eq(notifications.userId, userId), isNull(notifications.readAt)) : eq(notifications.userId, userId)
       return await tx.select().from(notifications).where(where).orderBy(desc(notifications.createdAt)).limit(limit)

@@ -1,7 +1,7 @@
 import { asUser, type Database } from '../db/client.js'
 import type { Notification } from '../db/schema.js'
 import { createNotificationRepository } from './repository.js'
-import { readCounts } from '../db/counts.js'
+import { createCountsRepository } from '../accounts/counts-repository.js'
 
 /** The notification object of api.md. */
 export function serializeNotification (row: Notification) {
@@ -19,9 +19,10 @@ export function serializeNotification (row: Notification) {
 /** Every call runs as the user under row-level security. */
 export function createNotificationService (db: Database) {
   const repository = createNotificationRepository(db)
+  const counts = createCountsRepository(db)
   return {
     list: (userId: string, options: { unreadOnly?: boolean, limit?: number } = {}) => asUser(db, userId, tx => repository.list(userId, options, tx)),
-    unreadCount: (userId: string) => asUser(db, userId, async tx => (await readCounts(tx.$client, userId)).unreadNotifications),
+    unreadCount: (userId: string) => asUser(db, userId, async tx => (await counts.read(userId, tx)).unreadNotifications),
     markRead: (userId: string, id: string) => asUser(db, userId, tx => repository.markRead(userId, id, tx)),
     markAllRead: (userId: string) => asUser(db, userId, tx => repository.markAllRead(userId, tx))
   }

@@ -3,6 +3,7 @@ import helmet from '@fastify/helmet'
 import CsrfTokens from '@fastify/csrf'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Forbidden } from '../errors.js'
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -84,16 +85,16 @@ export default fp<{ production: boolean }>(async (app, { production }) => {
   // Every state-changing request from a browser session carries a CSRF token (form field
   // `_csrf` or header `x-csrf-token`) and comes from our own origin. API-token requests
   // carry no cookie, so they cannot be forged cross-site.
-  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+  app.addHook('preHandler', async (request: FastifyRequest) => {
     if (SAFE_METHODS.has(request.method)) return
     if (isCrossSite(request)) {
-      return await reply.fail(403, 'This request came from another site and was refused.')
+      throw new Forbidden('This request came from another site and was refused.')
     }
     const mode = request.routeOptions.config.csrf
     if (mode === false || mode === 'handler') return
     const body = request.body as Record<string, unknown> | undefined
     if (!app.verifyCsrf(request, request.headers['x-csrf-token'] ?? body?._csrf)) {
-      return await reply.fail(403, 'The form has expired or its security token is missing. Reload the page and try again.')
+      throw new Forbidden('The form has expired or its security token is missing. Reload the page and try again.')
     }
   })
-}, { name: 'security', dependencies: ['session', 'auth', 'responses'] })
+}, { name: 'security', dependencies: ['session', 'auth', 'errors'] })

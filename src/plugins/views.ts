@@ -3,9 +3,12 @@ import view from '@fastify/view'
 import { Eta } from 'eta'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Flash } from './session.js'
 import { formatBytes, formatDate, formatNumber } from '../views/format.js'
+
+/** A value of the layout that depends on the request (the bell's count): read for whole pages only. */
+export type LayoutValue = (request: FastifyRequest) => Promise<unknown>
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -13,6 +16,13 @@ declare module 'fastify' {
     page: (name: string, data?: Record<string, unknown>) => Promise<string>
     /** Renders and sends a page or fragment. */
     render: (name: string, data?: Record<string, unknown>, status?: number) => Promise<FastifyReply>
+  }
+  interface FastifyInstance {
+    /**
+     * Shares a value with every template as `it.<name>`. A function (LayoutValue) is called per
+     * page, not for fragments, and not when the route passed `<name>` itself.
+     */
+    shareWithViews: (name: string, value: unknown, options?: { perPage?: boolean }) => void
   }
 }
 
@@ -28,25 +38,31 @@ export default fp<{ production: boolean }>(async (app, { production }) => {
   const eta = new Eta({ views: VIEWS_DIR, cache: production, autoEscape: true, autoTrim: [false, 'nl'] })
   await app.register(view, { engine: { eta }, root: VIEWS_DIR, production })
 
+  const shared: Record<string, unknown> = Object.create(null)
+  const perPage = new Map<string, LayoutValue>()
+  app.decorate('shareWithViews', (name: string, value: unknown, options: { perPage?: boolean } = {}) => {
+    if (options.perPage) perPage.set(name, value as LayoutValue)
+    else shared[name] = value
+  })
+
   app.decorateReply('page', async function (this: FastifyReply, name: string, data: Record<string, unknown> = {}) {
     const request = this.request
     const session = request.session
     const flash = session?.flash ?? []
     if (session?.flash) session.flash = undefined
-    // The bell's count: pages only, fragments (and signed-out pages) skip the query.
-    // A route that read the user's counts already passes `unreadNotifications` along.
-    const unreadNotifications = typeof data.unreadNotifications === 'number'
-      ? data.unreadNotifications
-      : request.user && !name.includes('/_') && this.server.hasDecorator('notifications')
-        ? await this.server.notifications.unreadCount(request.user.id)
-        : 0
+    const fragment = name.includes('/_')
+    const layout: Record<string, unknown> = {}
+    for (const [key, read] of perPage) {
+      if (!fragment && !Object.hasOwn(data, key)) layout[key] = await read(request)
+    }
     const context = {
       user: request.user,
-      unreadNotifications,
       csrfToken: session ? this.generateCsrf() : '',
       flash,
       path: request.url,
       format: { bytes: formatBytes, date: formatDate, number: formatNumber },
+      ...shared,
+      ...layout,
       ...data
     }
     return await this.viewAsync(`${name}.eta`, context)

@@ -4,7 +4,7 @@ import pg from 'pg'
 import { EventEmitter } from 'node:events'
 import { Logger, run, type LogLevel, type Runner, type WorkerEvents } from 'graphile-worker'
 import { createTaskList, cronItems } from '../tasks/index.js'
-import { processAlive } from '../embedded/index.js'
+import { createHeartbeatRepository, processAlive } from '../tasks/heartbeats.js'
 import { createAnalysisPool } from '../validation/index.js'
 import { availableParallelism } from 'node:os'
 
@@ -46,26 +46,22 @@ export default fp<WorkerPluginOptions>(async (app, { databaseUrl, concurrency, e
   const workerIds = new Set<string>()
   const host = hostname()
 
+  const heartbeats = createHeartbeatRepository(pool)
+
   const beat = async () => {
     if (workerIds.size === 0) return
-    await pool.query(`insert into worker_heartbeats (worker_id, hostname, pid, last_seen)
-      select id, $2, $3, now() from unnest($1::text[]) as id
-      on conflict (worker_id) do update set last_seen = now()`, [[...workerIds], host, process.pid])
+    await heartbeats.beat([...workerIds], host, process.pid)
   }
 
   const unlockDeadWorkers = async () => {
-    const { rows } = await pool.query<{ locked_by: string, hostname: string | null, pid: number | null, stale: boolean | null }>(`
-      select distinct j.locked_by, h.hostname, h.pid, h.last_seen < now() - make_interval(secs => $1) as stale
-      from graphile_worker._private_jobs j left join worker_heartbeats h on h.worker_id = j.locked_by
-      where j.locked_by is not null and not (j.locked_by = any($2::text[]))`, [DEAD_AFTER_SECONDS, [...workerIds]])
+    const rows = await heartbeats.lockingWorkers([...workerIds], DEAD_AFTER_SECONDS)
     const dead = rows.filter(row =>
       row.stale === true ||
       (row.hostname === host && row.pid !== null && (row.pid === process.pid || !processAlive(row.pid))) ||
       row.hostname === null // never beat: left by a process older than heartbeats, or one that died at once
     ).map(row => row.locked_by)
     if (dead.length === 0) return
-    await pool.query('select graphile_worker.force_unlock_workers($1::text[])', [dead])
-    await pool.query('delete from worker_heartbeats where worker_id = any($1::text[])', [dead])
+    await heartbeats.unlock(dead)
     app.log.warn({ workers: dead }, 'unlocked jobs of workers that died')
   }
 
@@ -112,7 +108,7 @@ export default fp<WorkerPluginOptions>(async (app, { databaseUrl, concurrency, e
     // settled: ending it at once can lose the last job's completion write (graphile-worker 0.17).
     await runner.stop()
     await new Promise(resolve => setImmediate(resolve))
-    await pool.query('delete from worker_heartbeats where worker_id = any($1::text[])', [[...workerIds]]).catch(() => {})
+    await heartbeats.forget([...workerIds]).catch(() => {})
     await pool.end()
     await analysisPool.close()
   })

@@ -1,14 +1,27 @@
 import type { TaskList } from 'graphile-worker'
 import { parseCronItems } from 'graphile-worker'
-import { createValidateDatasetTask, type TaskDeps } from './validate-dataset.js'
-import { createExpireUploadsTask } from './expire-uploads.js'
-import { createPurgeTrashTask } from './purge-trash.js'
-import { createPurgeSessionsTask } from './purge-sessions.js'
+import type { Database } from '../db/client.js'
+import type { Storage } from '../datasets/storage.js'
+import type { AnalysisPool } from '../validation/index.js'
+import { VALIDATE_TASK } from '../datasets/repository.js'
+import { createValidateDatasetTask } from './dataset__validate.js'
+import { createExpireUploadsTask } from './datasets__expire_uploads.js'
+import { createPurgeTrashTask } from './datasets__purge_trash.js'
+import { createPurgeSessionsTask } from './sessions__purge_expired.js'
 
-/** Every task, named entity__action. */
+/** What every task is built with. */
+export interface TaskDeps {
+  db: Database
+  storage: Storage
+  trashRetentionDays: number
+  /** The process's analysis threads: tokenisation never runs on the event loop that serves HTTP. */
+  pool: AnalysisPool
+}
+
+/** Every task, named entity__action; each lives in the file of its name. */
 export function createTaskList (deps: TaskDeps): TaskList {
   return {
-    dataset__validate: createValidateDatasetTask(deps),
+    [VALIDATE_TASK]: createValidateDatasetTask(deps),
     datasets__expire_uploads: createExpireUploadsTask(deps),
     datasets__purge_trash: createPurgeTrashTask(deps),
     sessions__purge_expired: createPurgeSessionsTask(deps)

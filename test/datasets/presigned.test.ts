@@ -45,7 +45,7 @@ t.test('presigned flow: create, PUT, confirm, validate', async t => {
   } else {
     t.pass('the storage server itself refused a body of the wrong length')
   }
-  const jobs = await app.sql`select count(*)::int as n from graphile_worker._private_jobs where key = ${'validate:' + wrongSize.dataset.id}`
+  const jobs = await app.sql`select count(*)::int as n from graphile_worker._private_jobs where key = ${'dataset__validate:' + wrongSize.dataset.id}`
   t.equal(jobs[0].n, 0, 'no job for an unconfirmed upload')
 })
 

@@ -72,23 +72,23 @@ t.test('deleted meanwhile: the task returns quietly; storage failure: retried, t
   const flakyBytes = sampleDataset(5, 'f')
   await web.storage.remove(flaky.storage_path)
   await web.storage.remove(gone.storage_path)
-  await web.sql`update graphile_worker._private_jobs set max_attempts = 1 where key = ${'validate:' + gone.id}`
+  await web.sql`update graphile_worker._private_jobs set max_attempts = 1 where key = ${'dataset__validate:' + gone.id}`
 
   const worker = await buildApp({ ...config, role: 'worker' })
   t.teardown(() => worker.close())
 
-  await waitUntil(async () => (await web.sql`select count(*)::int as n from graphile_worker._private_jobs where key = ${'validate:' + deleted.id}`)[0].n === 0)
+  await waitUntil(async () => (await web.sql`select count(*)::int as n from graphile_worker._private_jobs where key = ${'dataset__validate:' + deleted.id}`)[0].n === 0)
   const [deletedRow] = await web.sql`select status from datasets where id = ${deleted.id}`
   t.equal(deletedRow.status, 'validating', 'a deleted dataset is left as it was')
 
-  await waitUntil(async () => (await web.sql`select attempts from graphile_worker._private_jobs where key = ${'validate:' + flaky.id}`)[0]?.attempts >= 1)
-  const [flakyJob] = await web.sql`select attempts, last_error from graphile_worker._private_jobs where key = ${'validate:' + flaky.id}`
+  await waitUntil(async () => (await web.sql`select attempts from graphile_worker._private_jobs where key = ${'dataset__validate:' + flaky.id}`)[0]?.attempts >= 1)
+  const [flakyJob] = await web.sql`select attempts, last_error from graphile_worker._private_jobs where key = ${'dataset__validate:' + flaky.id}`
   t.match(flakyJob.last_error, /./, 'the storage failure was recorded for a retry')
   const [stillValidating] = await web.sql`select status from datasets where id = ${flaky.id}`
   t.equal(stillValidating.status, 'validating', 'not given up after one failure')
   // Storage is back: the retry succeeds.
   await web.storage.client.send(new PutObjectCommand({ Bucket: web.storage.bucket, Key: flaky.storage_path, Body: flakyBytes }))
-  await web.sql`update graphile_worker._private_jobs set run_at = now() where key = ${'validate:' + flaky.id}`
+  await web.sql`update graphile_worker._private_jobs set run_at = now() where key = ${'dataset__validate:' + flaky.id}`
   const flakyFinal = await waitForFinal(web, user.headers, flaky.id)
   t.equal(flakyFinal.status, 'ready', 'ready after the retry')
 

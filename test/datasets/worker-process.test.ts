@@ -55,7 +55,7 @@ async function signUpAndUpload (server: Server, file: Blob): Promise<{ id: strin
 async function waitForLockedJob (sql: postgres.Sql, id: string): Promise<void> {
   const deadline = Date.now() + 30_000
   while (Date.now() < deadline) {
-    const [job] = await sql`select locked_by from graphile_worker._private_jobs where key = ${'validate:' + id}`
+    const [job] = await sql`select locked_by from graphile_worker._private_jobs where key = ${'dataset__validate:' + id}`
     if (job?.locked_by) return
     await new Promise(resolve => setTimeout(resolve, 20))
   }

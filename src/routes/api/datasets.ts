@@ -1,55 +1,54 @@
-import type { FastifyInstance } from 'fastify'
-import { DatasetError } from '../../datasets/errors.js'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { Forbidden, InvalidInput, TooLarge } from '../../errors.js'
 import { parseDatasetFields } from '../../datasets/service.js'
 import { serializeDataset } from '../../datasets/serialize.js'
-import { isUuid } from '../params.js'
+import { responses } from '../../schemas/common.js'
+import { CreateDatasetBody, DatasetParams, OneDataset, Presigned } from '../../schemas/datasets.js'
 import { receiveUpload, uploadRateLimit } from '../upload.js'
 
-export default async function datasetsApi (app: FastifyInstance, { uploadsPerMinute }: { uploadsPerMinute: number }) {
-  const fail = async (reply: import('fastify').FastifyReply, error: unknown) => {
-    if (!(error instanceof DatasetError)) throw error
-    if (error.status === 413 || error.status === 400) reply.header('connection', 'close')
-    return await reply.fail(error.status, error.message, error.field ? { field: error.field } : undefined)
-  }
+const tags = ['datasets']
 
-  app.post('/api/datasets', { config: { csrf: 'handler', rateLimit: uploadRateLimit(uploadsPerMinute) } }, async (request, reply) => {
+const datasetsApi: FastifyPluginAsyncTypebox<{ uploadsPerMinute: number }> = async (app, { uploadsPerMinute }) => {
+  app.post('/api/datasets', {
+    config: { csrf: 'handler', rateLimit: uploadRateLimit(uploadsPerMinute), documentedBody: CreateDatasetBody, consumes: ['multipart/form-data', 'application/json'] },
+    schema: {
+      tags,
+      summary: 'Upload a dataset (multipart), or create one for a direct upload (JSON)',
+      description: 'multipart/form-data streams the file to storage and queues validation: 201 {dataset}. ' +
+        'JSON {name, file_name, file_size, ...} answers 201 {dataset, uploadUrl, storagePath}: PUT the file to uploadUrl, then POST /api/datasets/{id}/confirm.',
+      response: responses({ 201: Type.Union([OneDataset, Presigned], { description: '{dataset} after an upload, {dataset, uploadUrl, storagePath} for a direct upload' }) }, [400, 403, 413, 415, 429, 503])
+    }
+  }, async (request, reply) => {
     try {
       if (request.isMultipart()) {
-        const { dataset } = await receiveUpload(app, request)
-        return reply.ok({ dataset: serializeDataset(dataset) }, 201)
+        return reply.ok({ dataset: serializeDataset(await receiveUpload(app, request)) }, 201)
       }
       if (!app.verifyCsrf(request, request.headers['x-csrf-token'])) {
-        return await reply.fail(403, 'The security token is missing: send it in the x-csrf-token header.')
+        throw new Forbidden('The security token is missing: send it in the x-csrf-token header.')
       }
       const body = request.body
       if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-        return await reply.fail(400, 'Send multipart/form-data with a file, or JSON {name, file_name, file_size}.')
+        throw new InvalidInput('Send multipart/form-data with a file, or JSON {name, file_name, file_size}.')
       }
       const input = body as Record<string, unknown>
       const fields = parseDatasetFields(input)
       const { dataset, uploadUrl, storagePath } = await app.datasets.createPresigned(request.user!.id, fields, input.file_name, input.file_size)
       return reply.ok({ dataset: serializeDataset(dataset), uploadUrl, storagePath }, 201)
     } catch (error) {
-      return await fail(reply, error)
+      // The rest of a refused request body is not wanted: the connection is not kept for another request.
+      if (error instanceof InvalidInput || error instanceof TooLarge) reply.header('connection', 'close')
+      throw error
     }
   })
 
-  app.post<{ Params: { id: string } }>('/api/datasets/:id/confirm', async (request, reply) => {
-    if (!isUuid(request.params.id)) return await reply.fail(404, 'Dataset not found.')
-    try {
-      const dataset = await app.datasets.confirm(request.user!.id, request.params.id)
-      return reply.ok({ dataset: serializeDataset(dataset) })
-    } catch (error) {
-      return await fail(reply, error)
-    }
-  })
+  app.post('/api/datasets/:id/confirm', {
+    schema: { tags, summary: 'Confirm a direct upload: checks the object, queues validation', params: DatasetParams, response: responses({ 200: OneDataset }, [404, 409, 503]) }
+  }, async (request, reply) => reply.ok({ dataset: serializeDataset(await app.datasets.confirm(request.user!.id, request.params.id)) }))
 
-  app.get<{ Params: { id: string } }>('/api/datasets/:id', async (request, reply) => {
-    if (!isUuid(request.params.id)) return await reply.fail(404, 'Dataset not found.')
-    try {
-      return reply.ok({ dataset: serializeDataset(await app.datasets.get(request.user!.id, request.params.id)) })
-    } catch (error) {
-      return await fail(reply, error)
-    }
-  })
+  app.get('/api/datasets/:id', {
+    schema: { tags, summary: 'One dataset', params: DatasetParams, response: responses({ 200: OneDataset }, [404]) }
+  }, async (request, reply) => reply.ok({ dataset: serializeDataset(await app.datasets.get(request.user!.id, request.params.id)) }))
 }
+
+export default datasetsApi

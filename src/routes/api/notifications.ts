@@ -1,22 +1,29 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { NotFound } from '../../errors.js'
 import { serializeNotification } from '../../notifications/service.js'
-import { isUuid } from '../params.js'
+import { responses } from '../../schemas/common.js'
+import { MarkedAllRead, MarkedRead, NotificationList, NotificationParams, NotificationsQuery } from '../../schemas/notifications.js'
 
-export default async function notificationsApi (app: FastifyInstance) {
-  app.get<{ Querystring: { unread?: string } }>('/api/notifications', async (request, reply) => {
-    const unread = request.query.unread
-    if (unread !== undefined && unread !== 'true' && unread !== 'false') return await reply.fail(400, 'unread must be true or false.')
-    const rows = await app.notifications.list(request.user!.id, { unreadOnly: unread === 'true', limit: 100 })
+const tags = ['notifications']
+
+const notificationsApi: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/api/notifications', {
+    schema: { tags, summary: 'Your notifications, newest first (100 at most)', querystring: NotificationsQuery, response: responses({ 200: NotificationList }, [400]) }
+  }, async (request, reply) => {
+    const rows = await app.notifications.list(request.user!.id, { unreadOnly: request.query.unread === true, limit: 100 })
     return reply.ok({ notifications: rows.map(serializeNotification) })
   })
 
-  app.post<{ Params: { id: string } }>('/api/notifications/:id/read', async (request, reply) => {
-    const found = isUuid(request.params.id) && await app.notifications.markRead(request.user!.id, request.params.id)
-    if (!found) return await reply.fail(404, 'Notification not found.')
+  app.post('/api/notifications/:id/read', {
+    schema: { tags, summary: 'Mark one as read', params: NotificationParams, response: responses({ 200: MarkedRead }, [404]) }
+  }, async (request, reply) => {
+    if (!await app.notifications.markRead(request.user!.id, request.params.id)) throw new NotFound('Notification not found.')
     return reply.ok({ id: request.params.id, read: true })
   })
 
-  app.post('/api/notifications/read-all', async (request, reply) => {
-    return reply.ok({ marked: await app.notifications.markAllRead(request.user!.id) })
-  })
+  app.post('/api/notifications/read-all', {
+    schema: { tags, summary: 'Mark all as read', response: responses({ 200: MarkedAllRead }, []) }
+  }, async (request, reply) => reply.ok({ marked: await app.notifications.markAllRead(request.user!.id) }))
 }
+
+export default notificationsApi

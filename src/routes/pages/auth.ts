@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { EmailTaken, InvalidInput, type PublicUser } from '../../accounts/service.js'
-import { throttleKey, type LoginThrottle } from '../../accounts/login-throttle.js'
+import type { PublicUser } from '../../accounts/service.js'
+import { Conflict, InvalidInput, RateLimited, WrongCredentials } from '../../errors.js'
 import { addFlash } from '../../plugins/views.js'
 
 interface CredentialsForm { email?: string, password?: string, next?: string }
@@ -16,7 +16,7 @@ async function signIn (request: FastifyRequest, user: PublicUser): Promise<void>
   request.session.userId = user.id
 }
 
-export default async function authPages (app: FastifyInstance, { throttle }: { throttle: LoginThrottle }) {
+export default async function authPages (app: FastifyInstance) {
   app.get('/', async (request, reply) => await reply.redirect(request.user ? '/datasets' : '/login', 303))
 
   app.get<{ Querystring: { next?: string } }>('/login', async (request, reply) => {
@@ -27,18 +27,18 @@ export default async function authPages (app: FastifyInstance, { throttle }: { t
   app.post<{ Body: CredentialsForm }>('/login', async (request, reply: FastifyReply) => {
     const { email, password } = request.body ?? {}
     const next = safeNext(request.body?.next)
-    const key = throttleKey(request.ip, email)
-    const wait = throttle.retryAfter(key)
-    if (wait > 0) {
-      reply.header('retry-after', String(wait))
-      return await reply.render('auth/login', { email: email ?? '', next, error: `Too many failed sign-ins. Try again in ${wait} seconds.` }, 429)
+    let user
+    try {
+      user = await app.accounts.signIn(request.ip, email, password)
+    } catch (error) {
+      // The form again, with the email typed and why it failed.
+      if (error instanceof RateLimited) {
+        reply.header('retry-after', String(error.retryAfterSeconds))
+        return await reply.render('auth/login', { email: email ?? '', next, error: error.message }, 429)
+      }
+      if (error instanceof WrongCredentials) return await reply.render('auth/login', { email: email ?? '', next, error: error.message }, 422)
+      throw error
     }
-    const user = await app.accounts.authenticate(email, password)
-    if (!user) {
-      throttle.fail(key)
-      return await reply.render('auth/login', { email: email ?? '', next, error: 'Wrong email or password.' }, 422)
-    }
-    throttle.succeed(key)
     await signIn(request, user)
     return await reply.redirect(next, 303)
   })
@@ -56,7 +56,7 @@ export default async function authPages (app: FastifyInstance, { throttle }: { t
       addFlash(reply, { kind: 'success', message: 'Welcome! Your account is ready: upload your first dataset.' })
       return await reply.redirect('/datasets', 303)
     } catch (error) {
-      if (error instanceof InvalidInput || error instanceof EmailTaken) {
+      if (error instanceof InvalidInput || error instanceof Conflict) {
         return await reply.render('auth/signup', { email: email ?? '', error: error.message }, 422)
       }
       throw error

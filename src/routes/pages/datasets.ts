@@ -1,35 +1,29 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { DatasetError } from '../../datasets/errors.js'
-import { parseListQuery, type ListQuery } from '../../datasets/listing.js'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Conflict, DomainError, statusOf, Unavailable } from '../../errors.js'
 import type { Dataset } from '../../db/schema.js'
 import type { Issue, Report } from '../../validation/index.js'
 import { TOKENIZERS, DEFAULT_CONTEXT_LIMIT } from '../../validation/index.js'
 import { addFlash } from '../../plugins/views.js'
-import { isUuid } from '../params.js'
-import { downloadHeaders, parseRecordsQuery } from '../api/datasets-manage.js'
-import { receiveUpload, UploadFailure, uploadRateLimit } from '../upload.js'
+import { downloadHeaders } from '../../datasets/serialize.js'
+import { PAGE_SORTS, vocabulary } from '../../datasets/vocabulary.js'
+import { DatasetParams, IssuesQuery, PageListQuery, RecordsPageQuery, type ListQuery } from '../../schemas/datasets.js'
+import { receiveUpload, uploadRateLimit } from '../upload.js'
 
-const FINAL = new Set(['ready', 'error'])
-const SORT_OPTIONS: Record<string, { sort: string, order: string, label: string }> = {
-  newest: { sort: 'created_at', order: 'desc', label: 'Newest' },
-  oldest: { sort: 'created_at', order: 'asc', label: 'Oldest' },
-  name: { sort: 'name', order: 'asc', label: 'Name' },
-  size: { sort: 'file_size', order: 'desc', label: 'Size' }
-}
 const RECORDS_PER_PAGE = 20
+const PAGE_SIZE = 20
 
-interface ListParams { search?: string, status?: string, sort?: string, page?: string }
+interface PageView { search: string, status: string, sort: string }
 
-/** The page's query (search, status, sort by name, page) → the API's list query. */
-function listQueryFor (params: ListParams, deleted: boolean): { query: ListQuery, view: { search: string, status: string, sort: string } } {
-  const sortKey = params.sort && SORT_OPTIONS[params.sort] ? params.sort : 'newest'
-  const { sort, order } = SORT_OPTIONS[sortKey]
-  const status = params.status && params.status !== 'all' ? params.status : ''
-  const query = parseListQuery({ search: params.search ?? '', status, sort, order, page: params.page ?? '1', limit: '20', deleted: String(deleted) })
-  return { query, view: { search: params.search ?? '', status: status || 'all', sort: sortKey } }
+/** The page's query (search, status, sort by name, page) → the API's list query; an unknown sort shows the newest first. */
+function listQueryFor (params: { page: number, status: ListQuery['status'], search?: string, sort: string }, deleted: boolean): { query: ListQuery, view: PageView } {
+  const sortKey = PAGE_SORTS.has(params.sort) ? params.sort : 'newest'
+  const { sort, order } = PAGE_SORTS.get(sortKey)!
+  const query = { page: params.page, limit: PAGE_SIZE, status: params.status, search: params.search, sort, order, deleted }
+  return { query, view: { search: params.search ?? '', status: params.status, sort: sortKey } }
 }
 
-function pageUrl (base: string, view: { search: string, status: string, sort: string }, page: number): string {
+function pageUrl (base: string, view: PageView, page: number): string {
   const params = new URLSearchParams()
   if (view.search) params.set('search', view.search)
   if (view.status && view.status !== 'all') params.set('status', view.status)
@@ -40,15 +34,15 @@ function pageUrl (base: string, view: { search: string, status: string, sort: st
 }
 
 /** Issues of the kept report, filtered by severity and code (query parameters). */
-function filterIssues (report: Report | null, severity: string | undefined, code: string | undefined): Issue[] {
+function filterIssues (report: Report | null, severity: string, code: string): Issue[] {
   if (!report) return []
   return [...report.errors, ...report.warnings]
-    .filter(issue => !severity || severity === 'all' || issue.severity === severity)
-    .filter(issue => !code || code === 'all' || issue.code === code)
+    .filter(issue => severity === 'all' || issue.severity === severity)
+    .filter(issue => code === 'all' || issue.code === code)
     .sort((a, b) => a.line - b.line)
 }
 
-export default async function datasetPages (app: FastifyInstance, { uploadsPerMinute }: { uploadsPerMinute: number }) {
+const datasetPages: FastifyPluginAsyncTypebox<{ uploadsPerMinute: number }> = async (app, { uploadsPerMinute }) => {
   app.addHook('onRequest', app.requirePageUser)
 
   const formContext = (values: Record<string, string> = {}, error: string | null = null) => ({
@@ -58,31 +52,10 @@ export default async function datasetPages (app: FastifyInstance, { uploadsPerMi
     maxUploadBytes: app.datasets.maxUploadBytes
   })
 
-  const findOr404 = async (userId: string, id: string, reply: FastifyReply): Promise<Dataset | null> => {
-    if (!isUuid(id)) {
-      await reply.fail(404, 'Dataset not found.')
-      return null
-    }
-    try {
-      return await app.datasets.get(userId, id)
-    } catch (error) {
-      if (!(error instanceof DatasetError)) throw error
-      await reply.fail(error.status, error.message)
-      return null
-    }
-  }
-
-  const renderList = async (request: FastifyRequest<{ Querystring: ListParams }>, reply: FastifyReply, deleted: boolean) => {
+  const renderList = async (request: FastifyRequest, reply: FastifyReply, params: Parameters<typeof listQueryFor>[0], deleted: boolean) => {
     const base = deleted ? '/datasets/trash' : '/datasets'
     const fragment = request.headers['hx-request'] === 'true' && request.headers['hx-target'] === 'dataset-list'
-    let listing
-    try {
-      listing = listQueryFor(request.query, deleted)
-    } catch (error) {
-      if (!(error instanceof DatasetError)) throw error
-      return await reply.fail(400, error.message)
-    }
-    const { query, view } = listing
+    const { query, view } = listQueryFor(params, deleted)
     let result = null
     let failure: string | null = null
     try {
@@ -96,47 +69,49 @@ export default async function datasetPages (app: FastifyInstance, { uploadsPerMi
       datasets: result?.rows ?? [],
       pagination: result?.pagination ?? { page: query.page, limit: query.limit, total: 0, total_pages: 0 },
       summary: result?.summary ?? null,
-      ...(result ? { unreadNotifications: result.unreadNotifications } : {}),
-      sortOptions: SORT_OPTIONS,
+      // Read with the page: the layout's bell need not ask again.
+      ...(result ? { unreadNotifications: result.counts.unreadNotifications } : {}),
       pageUrl: (page: number) => pageUrl(base, view, page),
       retryUrl: pageUrl(base, view, query.page)
     }
     return await reply.render(fragment ? 'datasets/_list' : 'datasets/index', context, failure ? 503 : 200)
   }
 
-  app.get<{ Querystring: ListParams }>('/datasets', async (request, reply) => await renderList(request, reply, false))
-  app.get<{ Querystring: ListParams }>('/datasets/trash', async (request, reply) => await renderList(request, reply, true))
+  app.get('/datasets', { schema: { querystring: PageListQuery } }, async (request, reply) => await renderList(request, reply, request.query, false))
+  app.get('/datasets/trash', { schema: { querystring: PageListQuery } }, async (request, reply) => await renderList(request, reply, request.query, true))
 
   app.get('/datasets/new', async (_request, reply) => await reply.render('datasets/new', formContext()))
 
   app.post('/datasets', { config: { csrf: 'handler', rateLimit: uploadRateLimit(uploadsPerMinute) } }, async (request, reply) => {
     const htmx = request.headers['hx-request'] === 'true'
+    const raw: Record<string, string> = Object.create(null)
     try {
-      const { dataset } = await receiveUpload(app, request)
+      const dataset = await receiveUpload(app, request, raw)
       const location = `/datasets/${dataset.id}`
       // htmx follows HX-Redirect with a full page load; a plain form follows the 303.
       if (htmx) return await reply.header('HX-Redirect', location).code(201).send('')
       return await reply.redirect(location, 303)
     } catch (error) {
-      if (!(error instanceof UploadFailure)) throw error
-      const status = error.status === 400 ? 422 : error.status
+      if (!(error instanceof DomainError)) throw error
+      // The form again, with what was typed and why it failed.
+      const status = statusOf(error) === 400 ? 422 : statusOf(error)
       reply.header('connection', 'close')
-      const { _csrf: _ignored, ...values } = error.raw
+      const { _csrf: _ignored, ...values } = raw
       return await reply.render(htmx ? 'datasets/_upload-form' : 'datasets/new', formContext(values, error.message), status)
     }
   })
 
-  app.get<{ Params: { id: string }, Querystring: { severity?: string, code?: string } }>('/datasets/:id', async (request, reply) => {
-    const dataset = await findOr404(request.user!.id, request.params.id, reply)
-    if (!dataset) return reply
+  app.get('/datasets/:id', { schema: { params: DatasetParams, querystring: IssuesQuery } }, async (request, reply) => {
+    const dataset = await app.datasets.get(request.user!.id, request.params.id)
     const report = dataset.report as Report | null
     const issueLines = new Set(report ? [...report.errors, ...report.warnings].map(issue => issue.line) : [])
+    const { severity, code } = request.query
     return await reply.render('datasets/show', {
       dataset,
-      final: FINAL.has(dataset.status),
-      issues: filterIssues(report, request.query.severity, request.query.code),
-      severity: request.query.severity ?? 'all',
-      code: request.query.code ?? 'all',
+      final: vocabulary.isFinal(dataset.status),
+      issues: filterIssues(report, severity, code),
+      severity,
+      code,
       codes: Object.keys((dataset.issueCounts ?? {}) as Record<string, number>),
       issueLines: [...issueLines],
       host: `${request.protocol}://${request.headers.host}`
@@ -144,29 +119,21 @@ export default async function datasetPages (app: FastifyInstance, { uploadsPerMi
   })
 
   // Polled every 2 s while the dataset is not final; the final fragment has no trigger, so polling stops.
-  app.get<{ Params: { id: string } }>('/datasets/:id/status', async (request, reply) => {
-    const dataset = await findOr404(request.user!.id, request.params.id, reply)
-    if (!dataset) return reply
-    return await reply.render('datasets/_status', { dataset, final: FINAL.has(dataset.status) })
+  app.get('/datasets/:id/status', { schema: { params: DatasetParams } }, async (request, reply) => {
+    const dataset = await app.datasets.get(request.user!.id, request.params.id)
+    return await reply.render('datasets/_status', { dataset, final: vocabulary.isFinal(dataset.status) })
   })
 
-  app.get<{ Params: { id: string } }>('/datasets/:id/card', async (request, reply) => {
-    const dataset = await findOr404(request.user!.id, request.params.id, reply)
-    if (!dataset) return reply
+  app.get('/datasets/:id/card', { schema: { params: DatasetParams } }, async (request, reply) => {
+    const dataset = await app.datasets.get(request.user!.id, request.params.id)
     return await reply.render('datasets/_card', { d: dataset, host: `${request.protocol}://${request.headers.host}` })
   })
 
-  app.get<{ Params: { id: string }, Querystring: { offset?: string, line?: string } }>('/datasets/:id/records', async (request, reply) => {
-    const dataset = await findOr404(request.user!.id, request.params.id, reply)
-    if (!dataset) return reply
-    let offset: number
-    try {
-      // "Jump to line N" asks for the records from line N on.
-      const line = request.query.line
-      offset = line !== undefined && line !== '' ? Math.max(0, parseRecordsQuery({ offset: line }).offset - 1) : parseRecordsQuery({ offset: request.query.offset }).offset
-    } catch (error) {
-      return await reply.fail(400, (error as Error).message)
-    }
+  app.get('/datasets/:id/records', { schema: { params: DatasetParams, querystring: RecordsPageQuery } }, async (request, reply) => {
+    const dataset = await app.datasets.get(request.user!.id, request.params.id)
+    // "Jump to line N" asks for the records from line N on.
+    const { line, offset: from } = request.query
+    const offset = line !== undefined ? Math.max(0, line - 1) : from
     const report = dataset.report as Report | null
     const flagged = new Map<number, Issue[]>()
     for (const issue of report ? [...report.errors, ...report.warnings] : []) flagged.set(issue.line, [...(flagged.get(issue.line) ?? []), issue])
@@ -175,60 +142,42 @@ export default async function datasetPages (app: FastifyInstance, { uploadsPerMi
     try {
       page = await app.datasets.records(request.user!.id, dataset.id, offset, RECORDS_PER_PAGE)
     } catch (error) {
-      if (!(error instanceof DatasetError)) throw error
+      // Shown in the fragment with a Retry link; the rest of the page stays.
+      if (!(error instanceof Conflict || error instanceof Unavailable)) throw error
       failure = error.message
     }
     return await reply.render('datasets/_records', { dataset, page, offset, failure, flagged })
   })
 
-  app.get<{ Params: { id: string } }>('/datasets/:id/download', async (request, reply) => {
-    if (!isUuid(request.params.id)) return await reply.fail(404, 'Dataset not found.')
-    try {
-      const { dataset, stream } = await app.datasets.openFile(request.user!.id, request.params.id)
-      return reply.headers(downloadHeaders(dataset.fileName, dataset.fileSize)).send(stream)
-    } catch (error) {
-      if (!(error instanceof DatasetError)) throw error
-      return await reply.fail(error.status, error.message)
-    }
+  app.get('/datasets/:id/download', { schema: { params: DatasetParams } }, async (request, reply) => {
+    const { dataset, stream } = await app.datasets.openFile(request.user!.id, request.params.id)
+    return reply.headers(downloadHeaders(dataset.fileName, dataset.fileSize)).send(stream)
   })
 
-  app.get<{ Params: { id: string } }>('/datasets/:id/report.json', async (request, reply) => {
-    const dataset = await findOr404(request.user!.id, request.params.id, reply)
-    if (!dataset) return reply
-    if (!dataset.report) return await reply.fail(409, 'The report is not ready yet.')
+  app.get('/datasets/:id/report.json', { schema: { params: DatasetParams } }, async (request, reply) => {
+    const dataset = await app.datasets.get(request.user!.id, request.params.id)
+    if (!dataset.report) throw new Conflict('The report is not ready yet.')
     const name = dataset.fileName.replace(/\.(jsonl|ndjson)(\.gz)?$/i, '')
     return reply.headers({ 'content-type': 'application/json; charset=utf-8', 'content-disposition': `attachment; filename="${name}.report.json"` })
       .send(JSON.stringify(dataset.report))
   })
 
-  app.get<{ Params: { id: string } }>('/datasets/:id/delete', async (request, reply) => {
-    const dataset = await findOr404(request.user!.id, request.params.id, reply)
-    if (!dataset) return reply
+  app.get('/datasets/:id/delete', { schema: { params: DatasetParams } }, async (request, reply) => {
+    const dataset = await app.datasets.get(request.user!.id, request.params.id)
     return await reply.render('datasets/delete', { dataset })
   })
 
-  /** Delete (to the trash, with Undo) and restore: the same steps, another service call and flash. */
-  const trashRoute = (path: string, change: (userId: string, id: string) => Promise<unknown>, done: (dataset: Dataset, reply: FastifyReply) => Promise<FastifyReply>) => {
-    app.post<{ Params: { id: string } }>(path, async (request, reply) => {
-      const dataset = await findOr404(request.user!.id, request.params.id, reply)
-      if (!dataset) return reply
-      try {
-        await change(request.user!.id, dataset.id)
-      } catch (error) {
-        if (!(error instanceof DatasetError)) throw error
-        return await reply.fail(error.status, error.message)
-      }
-      return await done(dataset, reply)
-    })
-  }
-
-  trashRoute('/datasets/:id/delete', (userId, id) => app.datasets.softDelete(userId, id), async (dataset, reply) => {
+  app.post('/datasets/:id/delete', { schema: { params: DatasetParams } }, async (request, reply) => {
+    const dataset = await app.datasets.softDelete(request.user!.id, request.params.id)
     addFlash(reply, { kind: 'success', message: `"${dataset.name}" moved to the trash.`, undo: { action: `/datasets/${dataset.id}/restore`, label: 'Undo' } })
     return await reply.redirect('/datasets', 303)
   })
 
-  trashRoute('/datasets/:id/restore', (userId, id) => app.datasets.restore(userId, id), async (dataset, reply) => {
+  app.post('/datasets/:id/restore', { schema: { params: DatasetParams } }, async (request, reply) => {
+    const dataset: Dataset = await app.datasets.restore(request.user!.id, request.params.id)
     addFlash(reply, { kind: 'success', message: `"${dataset.name}" restored.` })
     return await reply.redirect(`/datasets/${dataset.id}`, 303)
   })
 }
+
+export default datasetPages

@@ -1,7 +1,8 @@
-import type { FastifyInstance } from 'fastify'
-import { isUuid } from '../params.js'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { NotFound } from '../../errors.js'
+import { NotificationParams } from '../../schemas/notifications.js'
 
-export default async function notificationPages (app: FastifyInstance) {
+const notificationPages: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requirePageUser)
 
   app.get('/notifications', async (request, reply) => {
@@ -14,9 +15,8 @@ export default async function notificationPages (app: FastifyInstance) {
     return await reply.render('notifications/_bell', { unread: await app.notifications.unreadCount(request.user!.id) })
   })
 
-  app.post<{ Params: { id: string } }>('/notifications/:id/read', async (request, reply) => {
-    const found = isUuid(request.params.id) && await app.notifications.markRead(request.user!.id, request.params.id)
-    if (!found) return await reply.fail(404, 'Notification not found.')
+  app.post('/notifications/:id/read', { schema: { params: NotificationParams } }, async (request, reply) => {
+    if (!await app.notifications.markRead(request.user!.id, request.params.id)) throw new NotFound('Notification not found.')
     return await reply.redirect('/notifications', 303)
   })
 
@@ -25,3 +25,5 @@ export default async function notificationPages (app: FastifyInstance) {
     return await reply.redirect('/notifications', 303)
   })
 }
+
+export default notificationPages

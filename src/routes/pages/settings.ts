@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify'
-import { InvalidInput } from '../../accounts/service.js'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { InvalidInput, NotFound } from '../../errors.js'
 import { addFlash } from '../../plugins/views.js'
-import { isUuid } from '../params.js'
+import { TokenPageParams } from '../../schemas/accounts.js'
 
-export default async function settingsPages (app: FastifyInstance) {
+const settingsPages: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requirePageUser)
 
   app.get('/settings', async (request, reply) => {
@@ -11,10 +11,10 @@ export default async function settingsPages (app: FastifyInstance) {
     return await reply.render('settings/index', { tokens, newToken: null, error: null })
   })
 
-  app.post<{ Body: { name?: string } }>('/settings/tokens', async (request, reply) => {
+  app.post('/settings/tokens', async (request, reply) => {
     const userId = request.user!.id
     try {
-      const newToken = await app.accounts.createToken(userId, request.body?.name)
+      const newToken = await app.accounts.createToken(userId, (request.body as { name?: unknown } | undefined)?.name)
       const tokens = await app.accounts.listTokens(userId)
       // Shown on this response only: the token is stored hashed and cannot be shown again.
       reply.header('cache-control', 'no-store')
@@ -26,10 +26,12 @@ export default async function settingsPages (app: FastifyInstance) {
     }
   })
 
-  app.post<{ Params: { id: string } }>('/settings/tokens/:id/revoke', async (request, reply) => {
-    const revoked = isUuid(request.params.id) && await app.accounts.revokeToken(request.user!.id, request.params.id)
-    if (!revoked) return await reply.fail(404, 'That token does not exist.')
+  app.post('/settings/tokens/:id/revoke', { schema: { params: TokenPageParams } }, async (request, reply) => {
+    const revoked = await app.accounts.revokeToken(request.user!.id, request.params.id)
+    if (!revoked) throw new NotFound('That token does not exist.')
     addFlash(reply, { kind: 'success', message: 'Token revoked: it stopped working at once.' })
     return await reply.redirect('/settings', 303)
   })
 }
+
+export default settingsPages

@@ -1,6 +1,6 @@
 import type { Task } from 'graphile-worker'
 import { createDatasetService } from '../datasets/service.js'
-import type { TaskDeps } from './validate-dataset.js'
+import type { TaskDeps } from './index.js'
 
 /** Cron: datasets deleted more than `retentionDays` ago lose their object, then their row. */
 export function createPurgeTrashTask ({ db, storage, trashRetentionDays }: TaskDeps): Task {

@@ -1,22 +1,14 @@
 import type { Task } from 'graphile-worker'
-import { eq } from 'drizzle-orm'
-import type { Database } from '../db/client.js'
-import { datasets } from '../db/schema.js'
+import type { datasets } from '../db/schema.js'
 import { createDatasetRepository } from '../datasets/repository.js'
-import type { Storage } from '../datasets/storage.js'
-import { SEVERITY, validate, type AnalysisPool, type IssueCode, type Report, type TokenizerName } from '../validation/index.js'
-
-export interface TaskDeps {
-  db: Database
-  storage: Storage
-  trashRetentionDays: number
-  /** The process's analysis threads: tokenisation never runs on the event loop that serves HTTP. */
-  pool: AnalysisPool
-}
+import { createNotificationRepository } from '../notifications/repository.js'
+import { isUuid } from '../ids.js'
+import { SEVERITY, validate, type IssueCode, type Report, type TokenizerName } from '../validation/index.js'
+import type { TaskDeps } from './index.js'
 
 function assertPayload (payload: unknown): asserts payload is { datasetId: string } {
   const id = (payload as { datasetId?: unknown } | null)?.datasetId
-  if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error(`dataset__validate: invalid payload ${JSON.stringify(payload)}`)
+  if (!isUuid(id)) throw new Error(`dataset__validate: invalid payload ${JSON.stringify(payload)}`)
 }
 
 /** One line for error_message and the notification: "2 errors: invalid_json ×1 (first on line 2), …". */
@@ -32,12 +24,13 @@ export function summariseErrors (report: Report): string {
 
 export function createValidateDatasetTask ({ db, storage, pool }: TaskDeps): Task {
   const repository = createDatasetRepository(db)
+  const notifications = createNotificationRepository(db)
 
   async function finish (id: string, name: string, userId: string, values: Partial<typeof datasets.$inferInsert>, ready: boolean, message: string) {
     await db.transaction(async tx => {
       const row = await repository.finishValidation(id, values, tx)
       if (!row) return // already final: a second run changes nothing
-      await repository.insertNotification({
+      await notifications.insert({
         userId,
         datasetId: id,
         type: ready ? 'dataset_ready' : 'dataset_error',
@@ -49,7 +42,7 @@ export function createValidateDatasetTask ({ db, storage, pool }: TaskDeps): Tas
 
   return async (payload, helpers) => {
     assertPayload(payload)
-    const [dataset] = await db.select().from(datasets).where(eq(datasets.id, payload.datasetId)).limit(1)
+    const dataset = await repository.findById(payload.datasetId)
     if (!dataset || dataset.deletedAt || dataset.status !== 'validating') return
 
     let report: Report
