@@ -1,6 +1,8 @@
 import t from 'tap'
 import postgres from 'postgres'
-import { migrateDatabase } from '../../src/db/migrate.js'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { migrateDatabase, MIGRATIONS_FOLDER } from '../../src/db/migrate.js'
 import { createTestDatabase } from '../helper.js'
 
 t.test('migrations: concurrent starts do not race, a second run changes nothing', async t => {
@@ -10,10 +12,10 @@ t.test('migrations: concurrent starts do not race, a second run changes nothing'
   const sql = postgres(url, { max: 1, onnotice: () => {} })
   t.teardown(() => sql.end())
   const applied = await sql`select count(*)::int as n from drizzle.__drizzle_migrations`
-  t.equal(applied[0].n, 7, 'each migration recorded once')
+  t.equal(applied[0].n, 8, 'each migration recorded once')
   await migrateDatabase(url)
   const again = await sql`select count(*)::int as n from drizzle.__drizzle_migrations`
-  t.equal(again[0].n, 7, 'idempotent')
+  t.equal(again[0].n, 8, 'idempotent')
 
   const tables = await sql`select tablename from pg_tables where schemaname = 'public' order by tablename`
   t.same(tables.map(r => r.tablename), ['api_tokens', 'datasets', 'notifications', 'sessions', 'user_counts', 'users', 'worker_heartbeats'])
@@ -40,4 +42,20 @@ t.test('migrations: concurrent starts do not race, a second run changes nothing'
     where relname in ('datasets', 'notifications', 'api_tokens', 'user_counts') order by relname`
   t.same(rls.map(r => [r.relname, r.relrowsecurity, r.relforcerowsecurity]),
     [['api_tokens', true, true], ['datasets', true, true], ['notifications', true, true], ['user_counts', true, true]], 'RLS enabled and forced')
+})
+
+t.test('0007: a validation job queued under the old key takes the task-id key (one that has it already keeps its own; the task is idempotent)', async t => {
+  const url = await createTestDatabase(t)
+  await migrateDatabase(url)
+  const sql = postgres(url, { max: 1, onnotice: () => {} })
+  t.teardown(() => sql.end())
+  const [a, b] = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222']
+  for (const id of [a, b]) await sql`select graphile_worker.add_job('dataset__validate', json_build_object('datasetId', ${id}::text), job_key := ${'validate:' + id})`
+  // b was also queued under the new key (a process of the new version): the old job keeps its key.
+  await sql`select graphile_worker.add_job('dataset__validate', json_build_object('datasetId', ${b}::text), job_key := ${'dataset__validate:' + b})`
+  await sql.unsafe(readFileSync(join(MIGRATIONS_FOLDER, '0007_validate_job_key.sql'), 'utf8'))
+  const keys = (await sql`select key from graphile_worker._private_jobs order by key`).map(row => row.key)
+  t.same(keys, [`dataset__validate:${a}`, `dataset__validate:${b}`, `validate:${b}`], 'renamed where no job has the new key')
+  await sql`select graphile_worker.add_job('dataset__validate', json_build_object('datasetId', ${a}::text), job_key := ${'dataset__validate:' + a})`
+  t.equal((await sql`select count(*)::int as n from graphile_worker._private_jobs where payload->>'datasetId' = ${a}`)[0].n, 1, 'queuing it again replaces the job')
 })

@@ -6,6 +6,12 @@ import { DatasetList, DatasetParams, ListQuery, OneDataset, Records, RecordsQuer
 
 const tags = ['datasets']
 
+const file = Type.String({ format: 'binary' })
+// @fastify/swagger takes a response given with its media types as is.
+const downloadedFile = Type.Unsafe({
+  description: 'the file as uploaded', content: { 'application/x-ndjson': { schema: file }, 'application/gzip': { schema: file } }
+})
+
 const datasetsManageApi: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/datasets', {
     schema: { tags, summary: 'List your datasets', querystring: ListQuery, response: responses({ 200: DatasetList }, [400]) }
@@ -30,8 +36,7 @@ const datasetsManageApi: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       summary: 'The original file, streamed',
       params: DatasetParams,
-      produces: ['application/x-ndjson', 'application/gzip'],
-      response: responses({ 200: Type.String({ format: 'binary', description: 'the file as uploaded' }) }, [404, 409, 503])
+      response: responses({ 200: downloadedFile }, [404, 409, 503])
     }
   }, async (request, reply) => {
     const { dataset, stream } = await app.datasets.openFile(request.user!.id, request.params.id)
