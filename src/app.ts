@@ -15,7 +15,7 @@ import multipartPlugin from './plugins/multipart.js'
 import datasetsPlugin from './plugins/datasets.js'
 import notificationsPlugin from './plugins/notifications.js'
 import workerPlugin from './plugins/worker.js'
-import { apiDocs, apiDocsRoutes } from './plugins/api-docs.js'
+import { apiDocs } from './plugins/api-docs.js'
 import datasetsApi from './routes/api/datasets.js'
 import datasetsManageApi from './routes/api/datasets-manage.js'
 import notificationsApi from './routes/api/notifications.js'
@@ -25,6 +25,7 @@ import authPages from './routes/pages/auth.js'
 import settingsPages from './routes/pages/settings.js'
 import datasetPages from './routes/pages/datasets.js'
 import authApi from './routes/api/auth.js'
+import apiDocsRoutes from './routes/api/docs.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -168,6 +168,14 @@ export class Browser {
   }
 }
 
+/** An app of its own and a browser signed up on it as `email`. */
+export async function signedInBrowser (t: TapLike, email: string, env: Record<string, string> = {}): Promise<{ app: FastifyInstance, browser: Browser }> {
+  const app = await buildTestApp(t, env)
+  const browser = new Browser(app)
+  await browser.signUp(email)
+  return { app, browser }
+}
+
 /** Signs a user up through the API and returns a bearer token for them. */
 export async function apiUser (app: FastifyInstance, email = `u${randomBytes(4).toString('hex')}@example.com`, password = 'correct horse battery') {
   const signup = await app.inject({ method: 'POST', url: '/api/auth/signup', payload: { email, password } })

@@ -68,7 +68,7 @@ function listFilter (query: ListQuery): ListFilter {
   }
 }
 
-const storageUnavailable = (detail = 'Try again in a moment.') => new Unavailable(`File storage is unavailable right now. ${detail}`)
+const storageUnavailable = () => new Unavailable('File storage is unavailable right now. Try again in a moment.')
 
 export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Database, storage: Storage, maxUploadBytes: number }) {
   const repository = createDatasetRepository(db)

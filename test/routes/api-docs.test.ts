@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildTestApp } from '../helper.js'
+import { buildTestApp, signedInBrowser } from '../helper.js'
 
 interface Operation {
   parameters?: Array<{ name: string, in: string, required?: boolean, schema: Record<string, unknown> }>
@@ -78,4 +78,12 @@ t.test('/api/docs: a reference page whose scripts and styles load from our origi
   t.match(initializer, /validatorUrl: null/, 'no badge from an outside validator')
   const json = await app.inject('/api/docs/json')
   t.same(json.json(), (await app.inject('/api/openapi.json')).json(), 'the same document')
+})
+
+t.test('Settings links to the API reference beside the token form', async t => {
+  const { browser } = await signedInBrowser(t, 'docs@example.com')
+  const settings = (await browser.get('/settings')).body
+  const section = settings.slice(settings.indexOf('<h2>API tokens</h2>'), settings.indexOf('<h2>Account</h2>'))
+  t.match(section, /<a href="\/api\/docs">API documentation<\/a>/)
+  t.match(section, /action="\/settings\/tokens"/, 'in the same section as the token form')
 })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { apiUser, Browser, buildTestApp, sampleDataset, uploadDataset, waitForFinal } from '../helper.js'
+import { apiUser, buildTestApp, sampleDataset, signedInBrowser, uploadDataset, waitForFinal } from '../helper.js'
 
 // Declared input (src/schemas): each refusal is one sentence naming the parameter and what it allows.
 
@@ -45,9 +45,7 @@ t.test('the API names the parameter at fault and what it allows', async t => {
 })
 
 t.test('pages answer a bad parameter with the error page, saying the same', async t => {
-  const app = await buildTestApp(t)
-  const browser = new Browser(app)
-  await browser.signUp('input@example.com')
+  const { browser } = await signedInBrowser(t, 'input@example.com')
   const bad = await browser.get('/datasets?status=done')
   t.equal(bad.statusCode, 400)
   t.match(bad.body, /<h1>That did not work<\/h1>\s*<p>status must be one of uploading, validating, ready, error\.<\/p>/)
@@ -73,10 +71,8 @@ const BUILT_INS = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'va
 
 t.test('strings naming built-in object properties, as every kind of input (property-based)', async t => {
   const fc = (await import('fast-check')).default
-  const app = await buildTestApp(t, { UPLOADS_PER_MINUTE: '1000' })
+  const { app, browser } = await signedInBrowser(t, 'builtins@example.com', { UPLOADS_PER_MINUTE: '1000' })
   const user = await apiUser(app)
-  const browser = new Browser(app)
-  await browser.signUp('builtins@example.com')
   const [browserUser] = await app.sql`select id from users where email = 'builtins@example.com'`
   // Datasets whose names contain the words, so a search has something right to find.
   const named = (await uploadDataset(app, user.headers, sampleDataset(1), { name: 'the toString dataset' })).json().data.dataset
