@@ -10,6 +10,7 @@ import responsesPlugin from './plugins/responses.js'
 import securityPlugin from './plugins/security.js'
 import staticPlugin from './plugins/static.js'
 import multipartPlugin from './plugins/multipart.js'
+import refusedBodiesPlugin from './plugins/refused-bodies.js'
 import datasetsPlugin from './plugins/datasets.js'
 import workerPlugin from './plugins/worker.js'
 import datasetsApi from './routes/api/datasets.js'
@@ -64,7 +65,7 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
     return await reply.fail(status, message)
   })
 
-
+  await app.register(refusedBodiesPlugin, config.refusedBodyDrain)
   await app.register(dbPlugin, { url: config.databaseUrl })
   await app.register(storagePlugin, { s3: config.s3 })
   await app.register(sessionPlugin, { secret: config.sessionSecret, secure: production })

@@ -8,7 +8,6 @@ import { receiveUpload, uploadRateLimit } from '../upload.js'
 export default async function datasetsApi (app: FastifyInstance, { uploadsPerMinute }: { uploadsPerMinute: number }) {
   const fail = async (reply: import('fastify').FastifyReply, error: unknown) => {
     if (!(error instanceof DatasetError)) throw error
-    if (error.status === 413 || error.status === 400) reply.header('connection', 'close')
     return await reply.fail(error.status, error.message, error.field ? { field: error.field } : undefined)
   }
 

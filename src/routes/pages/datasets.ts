@@ -120,7 +120,6 @@ export default async function datasetPages (app: FastifyInstance, { uploadsPerMi
     } catch (error) {
       if (!(error instanceof UploadFailure)) throw error
       const status = error.status === 400 ? 422 : error.status
-      reply.header('connection', 'close')
       const { _csrf: _ignored, ...values } = error.raw
       return await reply.render(htmx ? 'datasets/_upload-form' : 'datasets/new', formContext(values, error.message), status)
     }
