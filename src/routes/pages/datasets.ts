@@ -125,28 +125,36 @@ export default async function datasetPages (app: FastifyInstance, { uploadsPerMi
     }
   })
 
+  /** What the dataset page shows of a dataset; the final status fragment brings the same parts. */
+  const detailsContext = (dataset: Dataset, severity = 'all', code = 'all') => {
+    const report = dataset.report as Report | null
+    return {
+      dataset,
+      final: FINAL.has(dataset.status),
+      issues: filterIssues(report, severity, code),
+      severity,
+      code,
+      codes: Object.keys((dataset.issueCounts ?? {}) as Record<string, number>)
+    }
+  }
+
   app.get<{ Params: { id: string }, Querystring: { severity?: string, code?: string } }>('/datasets/:id', async (request, reply) => {
     const dataset = await findOr404(request.user!.id, request.params.id, reply)
     if (!dataset) return reply
-    const report = dataset.report as Report | null
-    const issueLines = new Set(report ? [...report.errors, ...report.warnings].map(issue => issue.line) : [])
-    return await reply.render('datasets/show', {
-      dataset,
-      final: FINAL.has(dataset.status),
-      issues: filterIssues(report, request.query.severity, request.query.code),
-      severity: request.query.severity ?? 'all',
-      code: request.query.code ?? 'all',
-      codes: Object.keys((dataset.issueCounts ?? {}) as Record<string, number>),
-      issueLines: [...issueLines],
-      host: `${request.protocol}://${request.headers.host}`
-    })
+    return await reply.render('datasets/show', detailsContext(dataset, request.query.severity, request.query.code))
   })
 
-  // Polled every 2 s while the dataset is not final; the final fragment has no trigger, so polling stops.
+  // Polled every 2 s while the dataset is not final; the final fragment has no trigger, so polling
+  // stops. That last answer also swaps in the parts of the page that validation filled
+  // (out-of-band: fields, actions, statistics, histogram, issues) and tells the conversation
+  // viewer to reload its page, so the whole view is final without a reload.
   app.get<{ Params: { id: string } }>('/datasets/:id/status', async (request, reply) => {
     const dataset = await findOr404(request.user!.id, request.params.id, reply)
     if (!dataset) return reply
-    return await reply.render('datasets/_status', { dataset, final: FINAL.has(dataset.status) })
+    const final = FINAL.has(dataset.status)
+    if (!final || request.headers['hx-request'] !== 'true') return await reply.render('datasets/_status', { dataset, final })
+    reply.header('HX-Trigger', 'dataset-final')
+    return await reply.render('datasets/_status', { ...detailsContext(dataset), oob: true })
   })
 
   app.get<{ Params: { id: string } }>('/datasets/:id/card', async (request, reply) => {
