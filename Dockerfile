@@ -18,6 +18,8 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+# `npm run validate` runs the built CLI through this wrapper.
+COPY scripts ./scripts
 COPY drizzle ./drizzle
 COPY views ./views
 COPY public ./public

@@ -12,6 +12,7 @@ import responsesPlugin, { isApiRequest } from './plugins/responses.js'
 import securityPlugin from './plugins/security.js'
 import staticPlugin from './plugins/static.js'
 import multipartPlugin from './plugins/multipart.js'
+import refusedBodiesPlugin from './plugins/refused-bodies.js'
 import datasetsPlugin from './plugins/datasets.js'
 import notificationsPlugin from './plugins/notifications.js'
 import workerPlugin from './plugins/worker.js'
@@ -63,6 +64,7 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
     for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url })
   })
 
+  await app.register(refusedBodiesPlugin, config.refusedBodyDrain)
   await app.register(dbPlugin, { url: config.databaseUrl })
   await app.register(storagePlugin, { s3: config.s3 })
   await app.register(sessionPlugin, { secret: config.sessionSecret, secure: production })

@@ -29,6 +29,11 @@ export interface Config {
   uploadsPerMinute: number
   /** Days a soft-deleted dataset stays in the trash before it is purged. */
   trashRetentionDays: number
+  /**
+   * After refusing a request whose body is still arriving, the body is read and thrown away for
+   * at most this long and this many bytes, so the client reads the refusal; then the connection closes.
+   */
+  refusedBodyDrain: { seconds: number, bytes: number }
   role: Role
 }
 
@@ -135,6 +140,10 @@ export function loadConfig (env: Env = readEnv()): Config {
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 2, 1, 64),
     uploadsPerMinute: integer(env, 'UPLOADS_PER_MINUTE', 30, 1, 100_000),
     trashRetentionDays: integer(env, 'TRASH_RETENTION_DAYS', 30, 0, 3650),
+    refusedBodyDrain: {
+      seconds: integer(env, 'REFUSED_BODY_DRAIN_SECONDS', 10, 0, 600),
+      bytes: integer(env, 'REFUSED_BODY_DRAIN_BYTES', 268_435_456, 0, Number.MAX_SAFE_INTEGER)
+    },
     role
   }
 }

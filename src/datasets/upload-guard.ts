@@ -1,8 +1,6 @@
-import { isUtf8 } from 'node:buffer'
 import { Transform, type TransformCallback } from 'node:stream'
 import { InvalidInput, TooLarge, UnsupportedType, type DomainError } from '../errors.js'
-
-const SNIFF_BYTES = 4096
+import { detectFileKind, SNIFF_BYTES } from './file-kind.js'
 
 /** 413: a file over the limit, streamed (what arrived was removed) or announced (nothing stored yet). */
 export function fileTooLarge (maxBytes: number, { announced = false } = {}): TooLarge {
@@ -10,20 +8,12 @@ export function fileTooLarge (maxBytes: number, { announced = false } = {}): Too
   return announced ? new TooLarge(`${limit}.`, 'file_size') : new TooLarge(`${limit}; nothing was kept.`)
 }
 
-/** True for gzip, or for text: UTF-8 with no NUL byte (a sample may end inside a character). */
-export function looksLikeDataset (sample: Buffer): boolean {
-  if (sample.length >= 2 && sample[0] === 0x1f && sample[1] === 0x8b) return true
-  if (sample.includes(0)) return false
-  for (let cut = 0; cut <= 3 && cut < sample.length; cut++) {
-    if (isUtf8(sample.subarray(0, sample.length - cut))) return true
-  }
-  return sample.length === 0
-}
-
 /**
- * Sits between the multipart file stream and S3: counts bytes, refuses what is not text or
- * gzip by its first bytes (415), an empty file (400) and anything past the size limit (413)
- * before S3 gets it. Its error is the reason the upload failed.
+ * Sits between the multipart file stream and S3: counts bytes, refuses what is certainly
+ * another kind of file by its first bytes (415: images, PDF, archives, executables), an empty
+ * file (400) and anything past the size limit (413) before S3 gets it. Everything else is
+ * stored: text with bad bytes, NULs or in UTF-16 gets its issues, line by line, from validation.
+ * Its error is the reason the upload failed.
  */
 export class UploadGuard extends Transform {
   bytes = 0
@@ -68,8 +58,9 @@ export class UploadGuard extends Transform {
     const head = Buffer.concat(this.head)
     this.head = []
     this.sniffed = true
-    if (!looksLikeDataset(head.subarray(0, SNIFF_BYTES))) {
-      this.refuse(new UnsupportedType('The file is neither JSON Lines text nor gzip: upload a .jsonl, .ndjson or .jsonl.gz file.', 'file'))
+    const kind = detectFileKind(head.subarray(0, SNIFF_BYTES))
+    if (kind.kind === 'foreign') {
+      this.refuse(new UnsupportedType(`This is ${kind.name}, not a dataset: upload JSON Lines text (.jsonl, .ndjson) or its gzip (.jsonl.gz).`, 'file'))
       return
     }
     callback(null, head)

@@ -22,6 +22,15 @@ export function summariseErrors (report: Report): string {
   return `${total.toLocaleString('en-US')} error${total === 1 ? '' : 's'}: ${parts.join(', ')}${errorCodes.length > 3 ? ', …' : ''}`
 }
 
+/**
+ * Postgres's jsonb cannot hold U+0000, which a message quoting a line with a NUL byte carries:
+ * it becomes U+2400, the visible symbol for NUL. (The report's keys are codes and roles.)
+ */
+export function jsonbSafe<T> (value: T): T {
+  const json = JSON.stringify(value)
+  return json.includes('\\u0000') ? JSON.parse(json, (_key, v: unknown) => typeof v === 'string' ? v.replaceAll('\0', '\u2400') : v) : value
+}
+
 export function createValidateDatasetTask ({ db, storage, pool }: TaskDeps): Task {
   const repository = createDatasetRepository(db)
   const notifications = createNotificationRepository(db)
@@ -62,6 +71,7 @@ export function createValidateDatasetTask ({ db, storage, pool }: TaskDeps): Tas
       return
     }
 
+    report = jsonbSafe(report)
     const ready = report.outcome === 'ready'
     const summary = ready ? null : summariseErrors(report)
     const stats = report.stats

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateDataset } from './generate.js'
+import { describeCliRuns } from './validate-cli.js'
 
 const sizes = (process.env.BENCH_MB ?? '200').split(',').map(Number)
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
@@ -38,6 +39,7 @@ try {
     // Also each run's ratio to the reference run just before it, whose median shows the spread.
     const paired = passes.engine.map((run, i) => passes.reference[i].seconds / run.seconds).sort((a, b) => a - b)
     console.log(`ratio: ${(reference.seconds / engine.seconds).toFixed(2)}× the single-threaded pass (fastest runs); run by run: ${paired.map(r => r.toFixed(2)).join(', ')}, median ${paired[Math.floor(paired.length / 2)].toFixed(2)}×`)
+    console.log(describeCliRuns(file, RUNS, bytes, engine.tokens))
   }
 } finally {
   rmSync(dir, { recursive: true, force: true })

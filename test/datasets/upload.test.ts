@@ -71,9 +71,10 @@ t.test('empty, binary and wrong-extension files', async t => {
   t.match(empty.json().error, /empty/)
   const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), randomBytes(5000)])
   const binary = await uploadDataset(app, user.headers, png, {}, 'image.jsonl')
-  t.equal(binary.statusCode, 415, 'not text nor gzip by its first bytes')
+  t.equal(binary.statusCode, 415, 'a PNG image by its first bytes')
+  t.match(binary.json().error, /^This is a PNG image, not a dataset/)
   const latin1 = await uploadDataset(app, user.headers, Buffer.from('{"a": "caf\xe9"}\n'.repeat(10), 'latin1'))
-  t.equal(latin1.statusCode, 415, 'not UTF-8')
+  t.equal(latin1.statusCode, 201, 'text that is not UTF-8 is stored: validation reports invalid_utf8 on its lines')
   const csv = await uploadDataset(app, user.headers, 'a,b\n1,2\n', {}, 'data.csv')
   t.equal(csv.statusCode, 415)
   t.match(csv.json().error, /\.jsonl/)
@@ -84,8 +85,8 @@ t.test('empty, binary and wrong-extension files', async t => {
   }
   const invalidJsonIsStillText = await uploadDataset(app, user.headers, 'this is not json\n', {}, 'bad.jsonl')
   t.equal(invalidJsonIsStillText.statusCode, 201, 'text that is not JSON is accepted and fails validation later')
-  t.equal((await app.sql`select count(*)::int as n from datasets`)[0].n, 5)
-  t.equal((await bucketKeys(app)).length, 5, 'refused files left nothing in storage')
+  t.equal((await app.sql`select count(*)::int as n from datasets`)[0].n, 6)
+  t.equal((await bucketKeys(app)).length, 6, 'refused files left nothing in storage')
 })
 
 t.test('the order and number of parts', async t => {

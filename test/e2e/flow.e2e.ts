@@ -12,6 +12,7 @@ const ARTIFACTS = join('test-artifacts', 'e2e')
 mkdirSync(ARTIFACTS, { recursive: true })
 const CORPUS_FILE = join(import.meta.dirname, '..', '..', '..', 'shared', 'corpus', 'public', 'llamafactory_identity.jsonl')
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'multilingual.jsonl')
+const CODE_FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'code-turns.jsonl')
 
 t.test('a user uploads, watches validation, reads conversations, deletes and restores', async t => {
   const app = await buildTestApp(t)
@@ -28,6 +29,20 @@ t.test('a user uploads, watches validation, reads conversations, deletes and res
   page.on('pageerror', error => problems.push(`${page.url()}: ${error.message}`))
   let step = 0
   const shot = async (name: string) => { await page.screenshot({ path: join(ARTIFACTS, `${String(++step).padStart(2, '0')}-${name}.png`), fullPage: true }) }
+  // Validation's last transaction also writes a notification: holding that table keeps the
+  // dataset `validating` (uncommitted) until released, so the page is seen before and after.
+  const holdValidation = async () => {
+    let release!: () => void
+    let locked!: () => void
+    const held = new Promise<void>(resolve => { locked = resolve })
+    const done = app.sql.begin(async sql => {
+      await sql`lock table notifications in exclusive mode`
+      locked()
+      await new Promise<void>(resolve => { release = resolve })
+    })
+    await held
+    return async () => { release(); await done }
+  }
 
   await page.goto(`${base}/signup`)
   await page.fill('input[name=email]', 'e2e@example.com')
@@ -61,9 +76,14 @@ t.test('a user uploads, watches validation, reads conversations, deletes and res
   await page.fill('input[name=name]', 'Identity set')
   await page.setInputFiles('input[name=file]', { name: 'identity.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(content) })
   await shot('upload-form')
+  let releaseValidation = await holdValidation()
   await page.click('[data-upload-submit]')
   await page.waitForURL(/\/datasets\/[0-9a-f-]{36}$/)
   const id = page.url().split('/').pop()!
+  t.equal(await page.getAttribute('#dataset-status', 'hx-trigger'), 'every 2s', 'the page opens while validating, polling')
+  t.match(await page.textContent('#dataset-fields'), /Training ready\s*no[\s\S]*Validated\s*—/)
+  t.equal(await page.locator('#dataset-results svg, #issues').count(), 0, 'no histogram nor issues yet')
+  await shot('validating')
   t.ok(progress.length > 0, `the upload reported progress (${progress.length} events)`)
   t.ok(progress.some(p => p.visible), 'the progress bar was visible')
   const last = progress[progress.length - 1]
@@ -72,16 +92,22 @@ t.test('a user uploads, watches validation, reads conversations, deletes and res
 
   let navigations = 0
   page.on('framenavigated', frame => { if (frame === page.mainFrame()) navigations++ })
+  await releaseValidation()
   await page.waitForSelector('#dataset-status .badge-ready', { timeout: 60_000 })
-  t.equal(navigations, 0, 'the page turned ready without a reload')
   const statusText = await page.textContent('#dataset-status')
   t.match(statusText, new RegExp(expected.stats.tokens.toLocaleString('en-US')), 'the exact token count is shown')
   t.match(statusText, new RegExp(`${expected.stats.conversations.toLocaleString('en-US')}`))
+  // The rest of the view turned final with the status, without a reload.
+  await page.waitForSelector('#dataset-results svg[aria-label="Histogram of tokens per conversation"]', { timeout: 5_000 })
+  t.match(await page.textContent('#dataset-fields'), /Training ready\s*yes[\s\S]*Validated\s*(?!—)\S/, 'training ready and the validated time')
+  t.ok(expected.counts.blank_line! >= 1, 'the file has a warning')
+  t.match(await page.textContent('#issues table.totals'), /blank_line\s*1/, 'the totals per code')
+  t.match(await page.textContent('#issues table:not(.totals) tbody'), /blank_line/, 'the issues table, with the warning\'s line')
+  t.equal(await page.locator('#dataset-actions a[href$="report.json"]').count(), 1, 'the report can be downloaded')
+  t.equal(navigations, 0, 'the page turned ready without a reload')
   await shot('ready')
 
   await page.reload()
-  t.ok(expected.counts.blank_line! >= 1, 'the file has a warning')
-  t.match(await page.textContent('#issues'), /blank_line/, 'warnings are shown with their line')
   await page.waitForSelector('#records .conversation')
   t.equal(await page.locator('#records .conversation').count(), 20, 'the viewer shows 20 conversations')
   t.ok(await page.locator('#records .bubble-assistant').count() > 0, 'chat bubbles per role')
@@ -118,17 +144,51 @@ t.test('a user uploads, watches validation, reads conversations, deletes and res
   await page.goto(`${base}/datasets/new`)
   await page.fill('input[name=name]', 'Broken set')
   await page.setInputFiles('input[name=file]', { name: 'broken.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(sampleDataset(3) + '{"conversation_id": 1, "turns": [}\n') })
+  releaseValidation = await holdValidation()
   await page.click('[data-upload-submit]')
   await page.waitForURL(/\/datasets\/[0-9a-f-]{36}$/)
+  await page.waitForSelector('#records .conversation')
+  t.equal(await page.locator('#records .has-issues').count(), 0, 'no line marked while validating')
+  navigations = 0
+  await releaseValidation()
   await page.waitForSelector('#dataset-status .badge-error', { timeout: 60_000 })
-  await page.reload()
+  await page.waitForSelector('#issues', { timeout: 5_000 })
   t.match(await page.textContent('#issues'), /invalid_json/)
   t.match(await page.textContent('#issues table:not(.totals) tbody tr'), /^\s*4/, 'the issue names line 4')
+  t.match(await page.textContent('#dataset-status'), /invalid_json ×1 \(first on line 4\)/, 'the error summary')
+  await page.waitForSelector('#records #line-4.has-issues', { timeout: 5_000 })
+  t.pass('the viewer reloaded its page and marks line 4')
+  t.equal(navigations, 0, 'all without a reload')
   await shot('error')
+
+  // Chat bubbles show a turn's own whitespace (code blocks, indentation, blank lines), nothing more.
+  const codeContent = readFileSync(CODE_FIXTURE, 'utf8')
+  const turns = codeContent.trim().split('\n').flatMap(line => JSON.parse(line).turns as Array<{ role: string, content: string }>)
+  await page.goto(`${base}/datasets/new`)
+  await page.fill('input[name=name]', 'Code in turns')
+  await page.setInputFiles('input[name=file]', { name: 'code-turns.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(codeContent) })
+  await page.click('[data-upload-submit]')
+  await page.waitForURL(/\/datasets\/[0-9a-f-]{36}$/)
+  await page.waitForSelector('#records .bubble')
+  const shown = await page.locator('#records .bubble').evaluateAll(items => items.map(item => ({
+    text: item.querySelector('.content')!.textContent,
+    rendered: (item as HTMLElement).innerText,
+    role: (item.querySelector('.role') as HTMLElement).innerText,
+    collapsed: item.querySelector('details') !== null
+  })))
+  t.equal(shown.length, turns.length)
+  turns.forEach((turn, i) => {
+    t.equal(shown[i].text, turn.content, `turn ${i}: the content exactly`)
+    // innerText is the text as laid out: the role's line, then the content's own lines only.
+    if (!shown[i].collapsed) t.equal(shown[i].rendered, `${shown[i].role}\n${turn.content}`, `turn ${i}: no blank band above or below`)
+  })
+  await page.locator('#records .conversation').first().screenshot({ path: join(ARTIFACTS, `${String(++step).padStart(2, '0')}-bubbles-code.png`) })
+  await page.click('#records details summary')
+  await shot('bubbles')
 
   // Search narrows the list, live.
   await page.goto(`${base}/datasets`)
-  t.equal(await page.locator('.card').count(), 2)
+  t.equal(await page.locator('.card').count(), 3)
   await page.fill('input[name=search]', 'broken')
   await page.waitForFunction(() => document.querySelectorAll('.card').length === 1)
   t.match(page.url(), /search=broken/, 'the search is in the URL')

@@ -95,33 +95,39 @@ const datasetPages: FastifyPluginAsyncTypebox<{ uploadsPerMinute: number }> = as
       if (!(error instanceof DomainError)) throw error
       // The form again, with what was typed and why it failed.
       const status = statusOf(error) === 400 ? 422 : statusOf(error)
-      reply.header('connection', 'close')
       const { _csrf: _ignored, ...values } = raw
       return await reply.render(htmx ? 'datasets/_upload-form' : 'datasets/new', formContext(values, error.message), status)
     }
   })
 
-  app.get('/datasets/:id', { schema: { params: DatasetParams, querystring: IssuesQuery } }, async (request, reply) => {
-    const dataset = await app.datasets.get(request.user!.id, request.params.id)
+  /** What the dataset page shows of a dataset; the final status fragment brings the same parts. */
+  const detailsContext = (dataset: Dataset, severity = 'all', code = 'all') => {
     const report = dataset.report as Report | null
-    const issueLines = new Set(report ? [...report.errors, ...report.warnings].map(issue => issue.line) : [])
-    const { severity, code } = request.query
-    return await reply.render('datasets/show', {
+    return {
       dataset,
       final: vocabulary.isFinal(dataset.status),
       issues: filterIssues(report, severity, code),
       severity,
       code,
-      codes: Object.keys((dataset.issueCounts ?? {}) as Record<string, number>),
-      issueLines: [...issueLines],
-      host: `${request.protocol}://${request.headers.host}`
-    })
+      codes: Object.keys((dataset.issueCounts ?? {}) as Record<string, number>)
+    }
+  }
+
+  app.get('/datasets/:id', { schema: { params: DatasetParams, querystring: IssuesQuery } }, async (request, reply) => {
+    const dataset = await app.datasets.get(request.user!.id, request.params.id)
+    return await reply.render('datasets/show', detailsContext(dataset, request.query.severity, request.query.code))
   })
 
-  // Polled every 2 s while the dataset is not final; the final fragment has no trigger, so polling stops.
+  // Polled every 2 s while the dataset is not final; the final fragment has no trigger, so polling
+  // stops. That last answer also swaps in the parts of the page that validation filled
+  // (out-of-band: fields, actions, statistics, histogram, issues) and tells the conversation
+  // viewer to reload its page, so the whole view is final without a reload.
   app.get('/datasets/:id/status', { schema: { params: DatasetParams } }, async (request, reply) => {
     const dataset = await app.datasets.get(request.user!.id, request.params.id)
-    return await reply.render('datasets/_status', { dataset, final: vocabulary.isFinal(dataset.status) })
+    const final = vocabulary.isFinal(dataset.status)
+    if (!final || request.headers['hx-request'] !== 'true') return await reply.render('datasets/_status', { dataset, final })
+    reply.header('HX-Trigger', 'dataset-final')
+    return await reply.render('datasets/_status', { ...detailsContext(dataset), oob: true })
   })
 
   app.get('/datasets/:id/card', { schema: { params: DatasetParams } }, async (request, reply) => {
