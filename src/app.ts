@@ -77,7 +77,7 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
   await app.register(staticPlugin)
   await app.register(multipartPlugin, { maxUploadBytes: config.maxUploadBytes })
   await app.register(datasetsPlugin, { maxUploadBytes: config.maxUploadBytes })
-  await app.register(workerPlugin, { databaseUrl: config.databaseUrl, concurrency: config.workerConcurrency, enabled: config.role !== 'web', trashRetentionDays: config.trashRetentionDays })
+  await app.register(workerPlugin, { databaseUrl: config.databaseUrl, concurrency: config.workerConcurrency, enabled: config.role !== 'web', trashRetentionDays: config.trashRetentionDays, validation: config.validation })
 
   app.addHook('onRequest', async (request, reply) => {
     if (isApiRequest(request.url) && !request.user && request.routeOptions.config?.public !== true) {

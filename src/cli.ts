@@ -2,6 +2,7 @@ import { createReadStream, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
+import { ConfigError, loadEngineSettings } from './config.js'
 import { DEFAULT_CONTEXT_LIMIT, isTokenizerName, SEVERITY, threadsFor, TOKENIZERS, validate, type Issue, type IssueCode, type Report } from './validation/index.js'
 
 const USAGE = `Usage: validate FILE [--tokenizer ${TOKENIZERS.join('|')}] [--context-limit N] [--json]
@@ -73,6 +74,14 @@ export async function main (argv: string[]): Promise<number> {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`)
     return 2
   }
+  let settings
+  try {
+    settings = loadEngineSettings()
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    process.stderr.write(`${error.message}\n`)
+    return 2
+  }
   if (options === null) {
     process.stdout.write(USAGE + '\n')
     return 0
@@ -89,7 +98,7 @@ export async function main (argv: string[]): Promise<number> {
   let report: Report
   try {
     report = await validate(createReadStream(options.file), {
-      tokenizer: options.tokenizer, contextLimit: options.contextLimit, threads: threadsFor(size, availableParallelism())
+      tokenizer: options.tokenizer, contextLimit: options.contextLimit, threads: threadsFor(size, availableParallelism()), settings
     })
   } catch (error) {
     process.stderr.write(`Cannot read ${options.file}: ${(error as Error).message}\n`)

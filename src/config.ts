@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
+import type { EngineSettings } from './validation/types.js'
 
 export type Role = 'web' | 'worker' | 'all'
 
@@ -30,6 +31,8 @@ export interface Config {
   /** Days a soft-deleted dataset stays in the trash before it is purged. */
   trashRetentionDays: number
   role: Role
+  /** The validation engine's tuning (the engine itself never reads the environment). */
+  validation: EngineSettings
 }
 
 /** A configuration problem: start-up prints its message as one line and exits with 1. */
@@ -101,6 +104,21 @@ function sessionSecretFor (env: Env, nodeEnv: Config['nodeEnv'], dataDir: string
   return secret
 }
 
+/**
+ * The validation engine's tuning (README, "Configuration"): the server and the CLI both read
+ * it here, so a wrong value is one clear line wherever the engine runs.
+ */
+export function loadEngineSettings (env: Env = readEnv()): EngineSettings {
+  return {
+    batchBytes: integer(env, 'VALIDATION_BATCH_KB', 256, 1, 1024 * 1024) * 1024,
+    batchesInFlight: integer(env, 'VALIDATION_BATCHES_IN_FLIGHT', 2, 1, 64),
+    workerHeapMb: integer(env, 'VALIDATION_WORKER_HEAP_MB', 64, 16, 65536),
+    workerYoungMb: integer(env, 'VALIDATION_WORKER_YOUNG_MB', 8, 1, 4096),
+    tokenizerCacheSize: integer(env, 'TOKENIZER_CACHE_SIZE', 20_000, 0, 100_000_000),
+    ranksDir: null
+  }
+}
+
 export function loadConfig (env: Env = readEnv()): Config {
   const nodeEnvRaw = env.NODE_ENV?.trim() || 'development'
   if (!['development', 'production', 'test'].includes(nodeEnvRaw)) {
@@ -135,6 +153,7 @@ export function loadConfig (env: Env = readEnv()): Config {
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 2, 1, 64),
     uploadsPerMinute: integer(env, 'UPLOADS_PER_MINUTE', 30, 1, 100_000),
     trashRetentionDays: integer(env, 'TRASH_RETENTION_DAYS', 30, 0, 3650),
-    role
+    role,
+    validation: loadEngineSettings(env)
   }
 }

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream'
-import { gunzip } from '../validation/gzip.js'
-import { LineReader } from '../validation/lines.js'
+import { readLines, type LineSink } from '../validation/files/lines.js'
+import { DEFAULT_MAX_LINE_BYTES } from '../validation/types.js'
 
 export interface RecordView {
   line: number
@@ -31,7 +31,7 @@ function view (line: number, bytes: Buffer): RecordView {
 export async function readRecords (stream: Readable, offset: number, limit: number): Promise<{ records: RecordView[], next_offset: number | null }> {
   const records: RecordView[] = []
   let full = false
-  const reader = new LineReader({
+  const sink: LineSink = {
     bom: () => {},
     blank: () => {},
     tooLong: () => {},
@@ -40,31 +40,11 @@ export async function readRecords (stream: Readable, offset: number, limit: numb
       records.push(view(line, bytes))
       if (records.length === limit) full = true
     }
-  }, 8 * 1024 * 1024)
-  const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>
-  const first = await iterator.next()
-  const head: Buffer = first.done ? Buffer.alloc(0) : first.value
-  const replay: AsyncIterator<Buffer> = {
-    next: (() => {
-      let replayed = false
-      return async () => {
-        if (!replayed) {
-          replayed = true
-          if (head.length) return { done: false, value: head }
-        }
-        return await iterator.next()
-      }
-    })()
   }
-  const chunks = head[0] === 0x1f && head[1] === 0x8b ? gunzip(replay) : { [Symbol.asyncIterator]: () => replay }
   try {
-    for await (const chunk of chunks) {
-      reader.push(chunk)
-      if (full) break
-    }
-    if (!full) reader.end()
+    await readLines(stream, sink, { maxLineBytes: DEFAULT_MAX_LINE_BYTES, stop: () => full })
   } catch {
-    // A broken gzip ends the records here; the validation report says why.
+    // A stream that breaks off ends the records there; the validation report says why.
   } finally {
     stream.destroy()
   }

@@ -1,3 +1,5 @@
+import type { TokenizerName } from './tokenizers/registry.js'
+
 /** The validation contract's issue codes (../shared/dataset-format.md) and their severity. */
 export const SEVERITY = {
   empty_file: 'error',
@@ -63,8 +65,29 @@ export interface Report {
   warnings: Issue[]
 }
 
-export const TOKENIZERS = ['o200k_base', 'cl100k_base'] as const
-export type TokenizerName = typeof TOKENIZERS[number]
+/** The engine's tuning, read from the environment by src/config.ts only (README, "Configuration"). */
+export interface EngineSettings {
+  /** Bytes of lines handed to an analysis thread at once. */
+  batchBytes: number
+  /** Batches each analysis thread may have queued. */
+  batchesInFlight: number
+  /** V8 heap caps of each analysis thread (old and young generation), in MB. */
+  workerHeapMb: number
+  workerYoungMb: number
+  /** Counts of merged pieces cached per thread. */
+  tokenizerCacheSize: number
+  /** Directory of the rank-table files; null: where `npm run build` writes them. */
+  ranksDir: string | null
+}
+
+export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
+  batchBytes: 256 * 1024,
+  batchesInFlight: 2,
+  workerHeapMb: 64,
+  workerYoungMb: 8,
+  tokenizerCacheSize: 20_000,
+  ranksDir: null
+}
 
 export interface ValidationOptions {
   tokenizer?: TokenizerName
@@ -77,7 +100,9 @@ export interface ValidationOptions {
   /** Threads that analyse records: the calling one plus threads − 1 workers. Default 1 (no workers). */
   threads?: number
   /** A long-lived pool of worker threads that does all the analysis (overrides `threads`). */
-  pool?: import('./pool.js').AnalysisPool
+  pool?: import('./threads/pool.js').AnalysisPool
+  /** Tuning; a given pool's settings, then these, then the defaults. */
+  settings?: Partial<EngineSettings>
 }
 
 export const DEFAULT_CONTEXT_LIMIT = 8192

@@ -1,5 +1,5 @@
-import type { LineIssue, LineResult, RecordStats } from './record.js'
-import type { IssueCode } from './types.js'
+import type { LineIssue, LineResult, RecordStats } from '../rules/record.js'
+import type { IssueCode } from '../types.js'
 
 /**
  * A batch's LineResults in three flat values for postMessage: numbers (FIELDS per line), the

@@ -1,6 +1,6 @@
 import { HashLineMap } from './hash-map.js'
 import type { LineResult } from './record.js'
-import { ROLES, SEVERITY, type HistogramBin, type Issue, type IssueCode, type Report, type Stats } from './types.js'
+import { ROLES, SEVERITY, type HistogramBin, type Issue, type IssueCode, type Report, type Stats } from '../types.js'
 
 const HISTOGRAM_BINS = 20
 
