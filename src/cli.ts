@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadEngineSettings } from './config.js'
-import { DEFAULT_CONTEXT_LIMIT, isTokenizerName, SEVERITY, threadsFor, TOKENIZERS, validate, type Issue, type IssueCode, type Report } from './validation/index.js'
+import { DEFAULT_CONTEXT_LIMIT, isTokenizerName, severityOf, threadsFor, TOKENIZERS, validate, type Issue, type Report } from './validation/index.js'
 
 const USAGE = `Usage: validate FILE [--tokenizer ${TOKENIZERS.join('|')}] [--context-limit N] [--json]
 Validates a JSONL conversation dataset (plain or gzip) with the engine the server uses.
@@ -48,7 +48,7 @@ export function formatReport (file: string, tokenizer: string, report: Report): 
   let errorCount = 0
   let warningCount = 0
   for (const [code, count] of Object.entries(counts)) {
-    if (SEVERITY[code as IssueCode] === 'error') errorCount += count!
+    if (severityOf(code) === 'error') errorCount += count!
     else warningCount += count!
   }
   const out = [

@@ -57,7 +57,7 @@ t.test('options: tokenizer, context limit, gzip', async t => {
 
 
 t.test('usage and I/O problems: exit 2', async t => {
-  for (const args of [[], ['validate'], ['frobnicate', FIXTURE], ['validate', FIXTURE, '--tokenizer', 'gpt2'], ['validate', FIXTURE, '--context-limit', 'ten'], ['validate', FIXTURE, 'extra']]) {
+  for (const args of [[], ['validate'], ['frobnicate', FIXTURE], ['validate', FIXTURE, '--tokenizer', 'gpt2'], ['validate', FIXTURE, '--tokenizer', 'constructor'], ['validate', FIXTURE, '--context-limit', 'ten'], ['validate', FIXTURE, 'extra']]) {
     const run = cli(...args)
     t.equal(run.code, 2, args.join(' ') || '(no arguments)')
     t.match(run.stderr, /Usage: validate FILE/)

@@ -4,7 +4,7 @@ import type { Database } from '../db/client.js'
 import { datasets } from '../db/schema.js'
 import { createDatasetRepository } from '../datasets/repository.js'
 import type { Storage } from '../datasets/storage.js'
-import { SEVERITY, validate, type AnalysisPool, type IssueCode, type Report, type TokenizerName } from '../validation/index.js'
+import { severityOf, validate, type AnalysisPool, type IssueCode, type Report, type TokenizerName } from '../validation/index.js'
 
 export interface TaskDeps {
   db: Database
@@ -21,7 +21,7 @@ function assertPayload (payload: unknown): asserts payload is { datasetId: strin
 
 /** One line for error_message and the notification: "2 errors: invalid_json ×1 (first on line 2), …". */
 export function summariseErrors (report: Report): string {
-  const errorCodes = Object.entries(report.counts).filter(([code]) => SEVERITY[code as IssueCode] === 'error') as Array<[IssueCode, number]>
+  const errorCodes = Object.entries(report.counts).filter(([code]) => severityOf(code) === 'error') as Array<[IssueCode, number]>
   const total = errorCodes.reduce((sum, [, count]) => sum + count, 0)
   const parts = errorCodes.sort((a, b) => b[1] - a[1]).slice(0, 3).map(([code, count]) => {
     const first = report.errors.find(issue => issue.code === code)

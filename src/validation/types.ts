@@ -29,6 +29,18 @@ export const SEVERITY = {
 export type IssueCode = keyof typeof SEVERITY
 export type Severity = 'error' | 'warning'
 
+// Codes read back from a stored report or a query are outside strings: looked up in a Map.
+const SEVERITY_OF = new Map<string, Severity>(Object.entries(SEVERITY))
+
+export function isIssueCode (value: unknown): value is IssueCode {
+  return typeof value === 'string' && SEVERITY_OF.has(value)
+}
+
+/** The severity of a code, or undefined for a string that is not one. */
+export function severityOf (code: string): Severity | undefined {
+  return SEVERITY_OF.get(code)
+}
+
 export interface Issue {
   line: number
   code: IssueCode

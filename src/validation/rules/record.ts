@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer'
 import { ROLES, SEVERITY, type IssueCode } from '../types.js'
 import type { Tokenizer } from '../tokenizers/index.js'
 import { hashId, turnsHash } from '../turns/hash.js'
+import { own } from '../turns/own.js'
 
 /** One issue of a line, before the line number is known to the report: [code, path, message]. */
 export type LineIssue = [IssueCode, string, string]
@@ -34,7 +35,8 @@ export interface LineResult {
   stats: RecordStats | null
 }
 
-const ROLE_INDEX: Record<string, number> = Object.fromEntries(ROLES.map((role, i) => [role, i]))
+// A Map, never an object: `role in {...}` would take "constructor" or "__proto__" for a role.
+const ROLE_INDEX = new Map<string, number>(ROLES.map((role, i) => [role, i]))
 const WHITE_SPACE_ONLY = /^\p{White_Space}*$/u
 
 /**
@@ -91,12 +93,12 @@ export function analyseLine (bytes: Buffer, context: AnalysisContext): LineResul
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
     return fail(issues, 'not_an_object', '', `Each line must be a JSON object; this one is ${describe(record)}.`)
   }
-  const object = record as Record<string, unknown>
+  const object = record as object
 
   // conversation_id
   let idHash: [number, number] | null = null
   let idText: string | null = null
-  const id = object.conversation_id
+  const id = own(object, 'conversation_id')
   if (id === undefined || id === null) {
     issues.push(['missing_conversation_id', 'conversation_id', id === null ? '"conversation_id" is null.' : 'The record has no "conversation_id".'])
   } else if ((typeof id === 'string' && id !== '') || (typeof id === 'number' && Number.isInteger(id))) {
@@ -107,7 +109,7 @@ export function analyseLine (bytes: Buffer, context: AnalysisContext): LineResul
   }
 
   // turns
-  const turns = object.turns
+  const turns = own(object, 'turns')
   let turnsValid = false
   if (turns === undefined) {
     issues.push(['missing_turns', 'turns', 'The record has no "turns".'])
@@ -125,11 +127,12 @@ export function analyseLine (bytes: Buffer, context: AnalysisContext): LineResul
         turnsValid = false
         continue
       }
-      const { role, content } = turn as Record<string, unknown>
+      const role = own(turn, 'role')
+      const content = own(turn, 'content')
       if (typeof role !== 'string') {
         issues.push(['missing_role', `${path}.role`, role === undefined ? `${path} has no "role".` : `${path}.role must be a string; it is ${describe(role)}.`])
         turnsValid = false
-      } else if (!(role in ROLE_INDEX)) {
+      } else if (!ROLE_INDEX.has(role)) {
         issues.push(['unknown_role', `${path}.role`, `${path}.role ${preview(role)} is not one of ${ROLES.join(', ')}.`])
         turnsValid = false
       }
@@ -161,7 +164,7 @@ export function analyseLine (bytes: Buffer, context: AnalysisContext): LineResul
     for (const turn of list) {
       const count = context.tokenizer.count(turn.content)
       tokens += count
-      roles[ROLE_INDEX[turn.role]]++
+      roles[ROLE_INDEX.get(turn.role)!]++
       if (turn.role === 'assistant') {
         assistantTokens += count
         if (seenUser) trainingPairs++
@@ -170,7 +173,7 @@ export function analyseLine (bytes: Buffer, context: AnalysisContext): LineResul
       }
     }
     if (roles[2] === 0) issues.push(['no_assistant_turn', 'turns', 'The conversation has no assistant turn: there is nothing to train on.'])
-    conversationHash = turnsHash(list, role => ROLE_INDEX[role])
+    conversationHash = turnsHash(list, role => ROLE_INDEX.get(role)!)
     duplicateAt = issues.length
     if (tokens > context.contextLimit) {
       issues.push(['too_many_tokens', 'turns',

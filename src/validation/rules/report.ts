@@ -1,6 +1,6 @@
 import { HashLineMap } from './hash-map.js'
 import type { LineResult } from './record.js'
-import { ROLES, SEVERITY, type HistogramBin, type Issue, type IssueCode, type Report, type Stats } from '../types.js'
+import { ROLES, severityOf, type HistogramBin, type Issue, type IssueCode, type Report, type Stats } from '../types.js'
 
 const HISTOGRAM_BINS = 20
 
@@ -32,7 +32,7 @@ function histogram (sorted: Uint32Array): HistogramBin[] {
  * ones (duplicate ids and conversations).
  */
 export class ReportBuilder {
-  private readonly counts: Partial<Record<IssueCode, number>> = {}
+  private readonly counts = new Map<IssueCode, number>()
   private readonly errors: Issue[] = []
   private readonly warnings: Issue[] = []
   private readonly ids = new HashLineMap()
@@ -49,18 +49,18 @@ export class ReportBuilder {
   constructor (private readonly maxIssues: number) {}
 
   add (line: number, code: IssueCode, path: string, message: string): void {
-    this.counts[code] = (this.counts[code] ?? 0) + 1
-    const severity = SEVERITY[code]
+    this.counts.set(code, (this.counts.get(code) ?? 0) + 1)
+    const severity = severityOf(code)!
     const list = severity === 'error' ? this.errors : this.warnings
     if (list.length < this.maxIssues) list.push({ line, code, severity, path, message })
   }
 
   /** The same issue on `count` consecutive lines from `line` on. */
   addMany (line: number, count: number, code: IssueCode, path: string, message: string): void {
-    const list = SEVERITY[code] === 'error' ? this.errors : this.warnings
+    const list = severityOf(code) === 'error' ? this.errors : this.warnings
     const kept = Math.min(count, this.maxIssues - list.length)
     for (let i = 0; i < kept; i++) this.add(line + i, code, path, message)
-    this.counts[code] = (this.counts[code] ?? 0) + count - Math.max(0, kept)
+    this.counts.set(code, (this.counts.get(code) ?? 0) + count - Math.max(0, kept))
   }
 
   /** A line that was not blank (counts towards "the file has records"). */
@@ -123,7 +123,7 @@ export class ReportBuilder {
       bytes,
       lines
     }
-    const hasErrors = Object.entries(this.counts).some(([code, count]) => SEVERITY[code as IssueCode] === 'error' && count! > 0)
-    return { outcome: hasErrors ? 'error' : 'ready', stats, counts: { ...this.counts }, errors: this.errors, warnings: this.warnings }
+    const hasErrors = [...this.counts].some(([code, count]) => severityOf(code) === 'error' && count > 0)
+    return { outcome: hasErrors ? 'error' : 'ready', stats, counts: Object.fromEntries(this.counts), errors: this.errors, warnings: this.warnings }
   }
 }
