@@ -59,6 +59,7 @@ export function formatReport (file: string, tokenizer: string, report: Report): 
     `  roles: ${Object.entries(stats.role_counts).map(([role, count]) => `${role} ${n(count)}`).join(', ')}`,
     `  ${n(stats.bytes)} bytes, ${n(stats.lines)} lines`
   ]
+  for (const note of report.notes ?? []) out.splice(1, 0, `  note: ${note.message}`)
   const codes = Object.entries(counts).map(([code, count]) => `${code} ×${n(count!)}`)
   if (codes.length) out.push(`  issues: ${codes.join(', ')}`)
   if (report.errors.length) out.push(`Errors (first ${Math.min(SHOWN_ISSUES, report.errors.length)}):`, ...issueLines(report.errors))

@@ -19,7 +19,7 @@ function assertPayload (payload: unknown): asserts payload is { datasetId: strin
   if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error(`dataset__validate: invalid payload ${JSON.stringify(payload)}`)
 }
 
-/** One line for error_message and the notification: "2 errors: invalid_json ×1 (first on line 2), …". */
+/** One line for error_message and the notification: "2 errors: invalid_json ×1 (first on line 2), …", after the report's notes. */
 export function summariseErrors (report: Report): string {
   const errorCodes = Object.entries(report.counts).filter(([code]) => severityOf(code) === 'error') as Array<[IssueCode, number]>
   const total = errorCodes.reduce((sum, [, count]) => sum + count, 0)
@@ -27,7 +27,9 @@ export function summariseErrors (report: Report): string {
     const first = report.errors.find(issue => issue.code === code)
     return `${code} ×${count.toLocaleString('en-US')}${first ? ` (first on line ${first.line})` : ''}`
   })
-  return `${total.toLocaleString('en-US')} error${total === 1 ? '' : 's'}: ${parts.join(', ')}${errorCodes.length > 3 ? ', …' : ''}`
+  const summary = `${total.toLocaleString('en-US')} error${total === 1 ? '' : 's'}: ${parts.join(', ')}${errorCodes.length > 3 ? ', …' : ''}`
+  // A file-level hint (a UTF-16 file) says in words what the codes only show line by line.
+  return [...(report.notes ?? []).map(note => note.message), summary].join(' ')
 }
 
 export function createValidateDatasetTask ({ db, storage, pool }: TaskDeps): Task {

@@ -69,12 +69,20 @@ export interface Stats {
   lines: number
 }
 
+/** What a person must know about the whole file, in words (a UTF-16 file, say). */
+export interface ReportNote {
+  code: 'utf16'
+  message: string
+}
+
 export interface Report {
   outcome: 'ready' | 'error'
   stats: Stats
   counts: Partial<Record<IssueCode, number>>
   errors: Issue[]
   warnings: Issue[]
+  /** File-level hints; present only when there is one. */
+  notes?: ReportNote[]
 }
 
 /** The engine's tuning, read from the environment by src/config.ts only (README, "Configuration"). */

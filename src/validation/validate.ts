@@ -1,3 +1,4 @@
+import type { ForeignText } from './files/input.js'
 import { readLines, type LineSink } from './files/lines.js'
 import { analyseLine } from './rules/record.js'
 import { ReportBuilder } from './rules/report.js'
@@ -6,13 +7,21 @@ import { createAnalysisPool, type Batch } from './threads/pool.js'
 import { PackedReader, type PackedResults } from './threads/packed.js'
 import {
   DEFAULT_CONTEXT_LIMIT, DEFAULT_ENGINE_SETTINGS, DEFAULT_MAX_ISSUES, DEFAULT_MAX_LINE_BYTES,
-  type EngineSettings, type Report, type ValidationOptions
+  type EngineSettings, type Report, type ReportNote, type ValidationOptions
 } from './types.js'
 
 // A batch's lines in order, as numbers (no object per line): [kind, line, value] triples.
 const RECORD = 0
 const BLANK = 1 // value: how many consecutive blank lines
 const TOO_LONG = 2 // value: the line's length in bytes
+
+function foreignTextNote (encoding: ForeignText): ReportNote {
+  const order = encoding === 'utf-16le' ? 'little-endian' : 'big-endian'
+  return {
+    code: 'utf16',
+    message: `The file is UTF-16 text (${order}), not UTF-8, so its lines cannot be read: save it as UTF-8 (in most editors: Save as, encoding UTF-8) and try again.`
+  }
+}
 
 /**
  * The validation engine: a byte stream (plain or gzip) in, the contract's report out.
@@ -119,7 +128,9 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
     } else if (!builder.hasRecords) {
       builder.add(0, 'empty_file', '', 'The file holds no records: it is empty or has only blank lines.')
     }
-    return builder.finish(read.storedBytes, read.lines)
+    const report = builder.finish(read.storedBytes, read.lines)
+    if (read.foreignText) report.notes = [foreignTextNote(read.foreignText)]
+    return report
   } finally {
     if (pool && !external) await pool.close()
   }
