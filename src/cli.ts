@@ -56,6 +56,7 @@ export function formatReport (file: string, tokenizer: string, report: Report): 
     `  ${n(stats.conversations)} conversations, ${n(stats.turns)} turns (avg ${stats.avg_turns}), ${n(stats.training_pairs)} training pairs`,
     `  ${n(stats.tokens)} tokens (${tokenizer}), ${n(stats.assistant_tokens)} in assistant turns`,
     `  tokens per conversation: min ${n(t.min)}, p50 ${n(t.p50)}, p95 ${n(t.p95)}, max ${n(t.max)}`,
+    `  format ${stats.format}, ${n(stats.tool_calls)} tool calls; ${n(stats.packed_sequences)} packed sequences, ${n(stats.over_limit)} conversations over the context limit`,
     `  roles: ${Object.entries(stats.role_counts).map(([role, count]) => `${role} ${n(count)}`).join(', ')}`,
     `  ${n(stats.bytes)} bytes, ${n(stats.lines)} lines`
   ]

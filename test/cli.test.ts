@@ -55,6 +55,12 @@ t.test('options: tokenizer, context limit, gzip', async t => {
   t.same({ ...zipped.stats, bytes: 0 }, { ...o200.stats, bytes: 0 }, 'gzip gives the same statistics')
 })
 
+t.test('the human report names the format and counts tool calls', async t => {
+  const run = cli('validate', new URL('./fixtures/formats/openai-tools.jsonl', import.meta.url).pathname)
+  t.equal(run.code, 0)
+  t.match(run.stdout, /format openai, 3 tool calls; 1 packed sequences, 0 conversations over the context limit/)
+})
+
 t.test('a UTF-16 file: its lines, and a note in words', async t => {
   const file = join(dir, 'utf16.jsonl')
   writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(readFileSync(FIXTURE, 'utf8'), 'utf16le')]))

@@ -205,7 +205,7 @@ export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Dat
       } catch {
         throw new DatasetError(503, 'File storage is unavailable right now. Try again in a moment.')
       }
-      return await readRecords(stream, offset, limit)
+      return await readRecords(stream, offset, limit, { format: (dataset.stats as { format?: string } | null)?.format })
     },
 
     /** The original file as stored, for a download streamed through this ownership check. */

@@ -1,4 +1,6 @@
 import type { TokenizerName } from './tokenizers/registry.js'
+import type { Role } from './turns/turn.js'
+import type { FormatName } from './formats/record-format.js'
 
 /** The validation contract's issue codes (../shared/dataset-format.md) and their severity. */
 export const SEVERITY = {
@@ -23,7 +25,22 @@ export const SEVERITY = {
   no_assistant_turn: 'warning',
   duplicate_conversation: 'warning',
   too_many_tokens: 'warning',
-  special_token_in_content: 'warning'
+  special_token_in_content: 'warning',
+  // v2: record formats
+  mixed_formats: 'error',
+  unsupported_content: 'error',
+  invalid_tool_call: 'error',
+  unknown_tool_call_id: 'error',
+  invalid_tools: 'error',
+  invalid_weight: 'error',
+  invalid_field: 'error',
+  undeclared_tool: 'warning',
+  weight_ignored: 'warning',
+  consecutive_roles: 'warning',
+  system_not_first: 'warning',
+  // v2: file kinds and models (read by their own modules)
+  invalid_parquet: 'error',
+  template_error: 'error'
 } as const
 
 export type IssueCode = keyof typeof SEVERITY
@@ -49,8 +66,8 @@ export interface Issue {
   message: string
 }
 
-export const ROLES = ['system', 'user', 'assistant', 'tool'] as const
-export type Role = typeof ROLES[number]
+export type { Role }
+export const ROLES: readonly Role[] = ['system', 'user', 'assistant', 'tool']
 
 export interface HistogramBin { from: number, to: number, count: number }
 
@@ -67,6 +84,14 @@ export interface Stats {
   role_counts: Record<Role, number>
   bytes: number
   lines: number
+  /** v2: the file's record format. */
+  format: FormatName
+  /** v2: sequences of the context limit that the conversations within it fill, packed first-fit decreasing. */
+  packed_sequences: number
+  /** v2: conversations with more tokens than the context limit. */
+  over_limit: number
+  /** v2: tool calls in assistant turns. */
+  tool_calls: number
 }
 
 /** What a person must know about the whole file, in words (a UTF-16 file, say). */

@@ -1,7 +1,7 @@
 import type { ForeignText } from './files/input.js'
 import { readLines, type LineSink } from './files/lines.js'
 import { analyseLine } from './rules/record.js'
-import { ReportBuilder } from './rules/report.js'
+import { FileReport } from './rules/file-report.js'
 import { loadTokenizer, rankTable } from './tokenizers/index.js'
 import { createAnalysisPool, type Batch } from './threads/pool.js'
 import { PackedReader, type PackedResults } from './threads/packed.js'
@@ -33,7 +33,7 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
   const contextLimit = options.contextLimit ?? DEFAULT_CONTEXT_LIMIT
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES
   const settings: EngineSettings = { ...DEFAULT_ENGINE_SETTINGS, ...options.pool?.settings, ...options.settings }
-  const builder = new ReportBuilder(options.maxIssuesPerSeverity ?? DEFAULT_MAX_ISSUES)
+  const builder = new FileReport(options.maxIssuesPerSeverity ?? DEFAULT_MAX_ISSUES, contextLimit)
   // With a pool (given, or `threads` > 1 workers made here) the workers do all the analysis and
   // this thread only reads lines and keeps the report: an HTTP server stays responsive, and
   // this thread holds no tokenizer. One thread: everything here.
@@ -65,7 +65,8 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
     const packed: Batch = { data: batch.subarray(0, batchLength), offsets: Uint32Array.from(offsets) }
     let results: Promise<PackedResults> | null = null // null: only blank or too-long lines
     if (offsets.length > 1) {
-      results = pool!.analyse(packed, tokenizerName, contextLimit) // transfers the buffer: a new one is made below
+      // The file's format so far: a worker then reads records with no recognising key by it alone.
+      results = pool!.analyse(packed, tokenizerName, contextLimit, builder.knownFormat) // transfers the buffer: a new one is made below
       batch = new Uint8Array(Math.max(settings.batchBytes, batch.length))
     }
     inFlight.push({ events, results })
@@ -77,10 +78,9 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
   const settleOldest = async () => {
     const { events: done, results } = inFlight.shift()!
     const packed = results ? new PackedReader(await results) : null
-    let next = 0
     for (let e = 0; e < done.length; e += 3) {
       const kind = done[e]
-      if (kind === RECORD) builder.addLine(done[e + 1], packed!.read(next++))
+      if (kind === RECORD) builder.addLine(done[e + 1], packed!.next())
       else if (kind === BLANK) blank(done[e + 1], done[e + 2])
       else tooLong(done[e + 1], done[e + 2])
     }
@@ -108,7 +108,7 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
         bom,
         blank,
         tooLong,
-        record: (line, bytes) => builder.addLine(line, analyseLine(bytes, context!))
+        record: (line, bytes) => builder.addLine(line, analyseLine(bytes, context!, builder.knownFormat))
       }
 
   try {

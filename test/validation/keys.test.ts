@@ -51,3 +51,25 @@ t.test('tokenizer names and issue codes that name object properties are refused'
   t.equal(isTokenizerName('o200k_base'), true)
   t.equal(severityOf('invalid_json'), 'error')
 })
+
+t.test('every format: roles, from values and tool names that name object properties', async t => {
+  await fc.assert(fc.asyncProperty(builtIn, async name => {
+    const openai = await check(JSON.stringify({ messages: [{ role: name, content: 'x' }, { role: 'assistant', content: 'y' }] }) + '\n')
+    t.same(issues(openai), [[1, 'unknown_role', 'messages[0].role']], `openai role ${name}`)
+    const sharegpt = await check(JSON.stringify({ conversations: [{ from: name, value: 'x' }, { from: 'gpt', value: 'y' }] }) + '\n')
+    t.same(issues(sharegpt), [[1, 'unknown_role', 'conversations[0].from']], `sharegpt from ${name}`)
+    // A call of a tool named like a property is checked against the declared names, not an object's properties.
+    const tools = [{ type: 'function', function: { name: 'get_weather' } }]
+    const call = { id: 'c', type: 'function', function: { name, arguments: '{}' } }
+    const undeclared = await check(JSON.stringify({ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: 'c', content: '1' }, { role: 'assistant', content: 'a' }], tools }) + '\n')
+    t.same(issues(undeclared), [[1, 'undeclared_tool', 'messages[1].tool_calls[0]']], `tool ${name} is not declared`)
+    const declared = await check(JSON.stringify({ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: 'c', content: '1' }, { role: 'assistant', content: 'a' }], tools: [{ type: 'function', function: { name } }] }) + '\n')
+    t.same(issues(declared), [], `tool ${name} declared`)
+    const shareCall = await check(JSON.stringify({ conversations: [{ from: 'human', value: 'q' }, { from: 'function_call', value: JSON.stringify({ name, arguments: {} }) }, { from: 'observation', value: '1' }, { from: 'gpt', value: 'a' }], tools: JSON.stringify([{ name: 'other' }]) }) + '\n')
+    t.same(issues(shareCall), [[1, 'undeclared_tool', 'conversations[1].value']], `sharegpt tool ${name}`)
+  }), { numRuns: Math.min(RUNS, BUILT_IN.length * 2) })
+  for (const key of ['messages', 'conversations', 'instruction', 'text']) {
+    const nested = await check(`{"__proto__": {${JSON.stringify(key)}: "x"}, "prompt": "p"}\n`)
+    t.equal(nested.stats.format, 'native', `${key} under __proto__ recognises nothing`)
+  }
+})

@@ -10,7 +10,7 @@ import type { WorkerSettings } from './pool.js'
 const settings = workerData as WorkerSettings
 const tokenizerSettings = { ranksDir: settings.ranksDir, cacheSize: settings.tokenizerCacheSize }
 
-interface Batch { id: number, data: Uint8Array, offsets: Uint32Array, tokenizer: TokenizerName, contextLimit: number }
+interface Batch { id: number, data: Uint8Array, offsets: Uint32Array, tokenizer: TokenizerName, contextLimit: number, fileFormat: number }
 interface Table { table: TokenizerName, buffer: SharedArrayBuffer, ranks: 'file' | 'module' }
 
 parentPort!.on('message', async (message: Batch | Table) => {
@@ -18,12 +18,12 @@ parentPort!.on('message', async (message: Batch | Table) => {
     adoptRankTable(message.table, settings.ranksDir, message.buffer, message.ranks)
     return
   }
-  const { id, data, offsets, tokenizer, contextLimit } = message
+  const { id, data, offsets, tokenizer, contextLimit, fileFormat } = message
   try {
     const context = { tokenizer: await loadTokenizer(tokenizer, tokenizerSettings), contextLimit }
     const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
     const results = []
-    for (let i = 0; i + 1 < offsets.length; i++) results.push(analyseLine(bytes.subarray(offsets[i], offsets[i + 1]), context))
+    for (let i = 0; i + 1 < offsets.length; i++) results.push(analyseLine(bytes.subarray(offsets[i], offsets[i + 1]), context, fileFormat))
     parentPort!.postMessage({ id, results: packResults(results) })
   } catch (error) {
     parentPort!.postMessage({ id, error: (error as Error).message })

@@ -66,7 +66,7 @@ export function createAnalysisPool (threads: number, tuning: Partial<EngineSetti
   return {
     threads,
     settings,
-    analyse (batch: Batch, tokenizer: TokenizerName, contextLimit: number): Promise<PackedResults> {
+    analyse (batch: Batch, tokenizer: TokenizerName, contextLimit: number, fileFormat = -1): Promise<PackedResults> {
       if (failure) return Promise.reject(failure)
       const id = nextId++
       // The least busy worker takes the batch.
@@ -78,7 +78,7 @@ export function createAnalysisPool (threads: number, tuning: Partial<EngineSetti
         pending.set(id, { resolve, reject })
         // Batches wait for the table in the order they came (then-callbacks run in order).
         tableSent(target, tokenizer).then(() => {
-          workers[target].postMessage({ id, data: batch.data, offsets: batch.offsets, tokenizer, contextLimit }, [batch.data.buffer as ArrayBuffer])
+          workers[target].postMessage({ id, data: batch.data, offsets: batch.offsets, tokenizer, contextLimit, fileFormat }, [batch.data.buffer as ArrayBuffer])
         }, (error: Error) => {
           busy[target]--
           owner.delete(id)

@@ -1,3 +1,5 @@
+import type { Role, Turn } from './turn.js'
+
 /**
  * A 64-bit hash (two independent 32-bit lanes) of UTF-16 code units, fed in pieces: duplicates
  * are found by comparing these, never the texts. Plain JavaScript: a crypto hash object per
@@ -47,13 +49,27 @@ export function hashId (id: string | number): [number, number] {
   return new Hash64().number(typeof id === 'string' ? 1 : 2).text(String(id)).digest()
 }
 
+const ROLE_CODE = new Map<Role, number>([['system', 0], ['user', 1], ['assistant', 2], ['tool', 3]])
+
 /**
- * The (role, content) sequence: each turn as its role's index and content's length, then the
- * content's code units (a lone surrogate stays itself), so no two different sequences share
- * an input.
+ * The turns as duplicate_conversation compares them: role, content and tool calls (name and
+ * arguments), in order. Each text goes in after its length, so no two different sequences
+ * share an input; a lone surrogate stays itself.
  */
-export function turnsHash (turns: Array<{ role: string, content: string }>, roleIndex: (role: string) => number): [number, number] {
+export function conversationHash (turns: readonly Turn[]): [number, number] {
   const hash = new Hash64()
-  for (const turn of turns) hash.number(roleIndex(turn.role)).number(turn.content.length).text(turn.content)
+  for (const turn of turns) {
+    hash.number(ROLE_CODE.get(turn.role)!).number(turn.content.length).text(turn.content)
+    const calls = turn.tool_calls
+    hash.number(calls === null ? 0 : calls.length)
+    if (calls !== null) {
+      for (const call of calls) hash.number(call.name.length).text(call.name).number(call.arguments.length).text(call.arguments)
+    }
+  }
   return hash.digest()
+}
+
+/** A `text` record: its text alone (another kind of input than any list of turns). */
+export function textHash (text: string): [number, number] {
+  return new Hash64().number(7).number(text.length).text(text).digest()
 }
