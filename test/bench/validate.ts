@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateDataset, type BenchFormat } from './generate.js'
 
-interface Run { seconds: number, maxRssMb: number, conversations: number, tokens: number, format: string, toolCalls: number }
+interface Run { seconds: number, cpuSeconds: number, maxRssMb: number, conversations: number, tokens: number, format: string, toolCalls: number }
 
 const sizes = (process.env.BENCH_MB ?? '200').split(',').map(Number)
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
@@ -35,6 +35,7 @@ try {
       return {
         ...runs[0],
         seconds: Math.min(...runs.map(p => p.seconds)),
+        cpuSeconds: Math.min(...runs.map(p => p.cpuSeconds)),
         maxRssMb: Math.max(...runs.map(p => p.maxRssMb)),
         all: runs.map(p => p.seconds.toFixed(2)).join(', ')
       }
@@ -47,7 +48,7 @@ try {
     const mbs = (format: BenchFormat, seconds: number) => files.get(format)!.bytes / 1e6 / seconds
     const native = files.get('native')!.bytes
     console.log(`dataset: ${(native / 1e6).toFixed(1)} MB, ${engine.conversations.toLocaleString('en-US')} conversations, ${engine.tokens.toLocaleString('en-US')} tokens (o200k_base)`)
-    console.log(`engine (full validation, worker threads): ${mbs('native', engine.seconds).toFixed(1)} MB/s, ${engine.seconds.toFixed(2)} s (runs: ${engine.all} s), peak RSS ${engine.maxRssMb.toFixed(0)} MB`)
+    console.log(`engine (full validation, worker threads): ${mbs('native', engine.seconds).toFixed(1)} MB/s, ${engine.seconds.toFixed(2)} s (runs: ${engine.all} s), peak RSS ${engine.maxRssMb.toFixed(0)} MB, ${(native / 1e6 / engine.cpuSeconds).toFixed(1)} MB per CPU-second`)
     console.log(`reference (readline + JSON.parse + tokenizer, 1 thread): ${mbs('native', reference.seconds).toFixed(1)} MB/s, ${reference.seconds.toFixed(2)} s (runs: ${reference.all} s), peak RSS ${reference.maxRssMb.toFixed(0)} MB`)
     // Also each run's ratio to the reference run just before it, whose median shows the spread.
     const paired = passes.get('native')!.map((run, i) => passes.get('reference')![i].seconds / run.seconds).sort((a, b) => a - b)
@@ -57,9 +58,11 @@ try {
       if (other.format !== format || other.conversations === 0) throw new Error(`${format}: the engine read ${JSON.stringify(other)}`)
       const speed = mbs(format, other.seconds) / mbs('native', engine.seconds)
       const byRun = passes.get(format)!.map((run, i) => mbs(format, run.seconds) / mbs('native', passes.get('native')![i].seconds)).sort((a, b) => a - b)
+      const cpu = (files.get(format)!.bytes / other.cpuSeconds) / (native / engine.cpuSeconds)
       console.log(`${format} (${(files.get(format)!.bytes / 1e6).toFixed(1)} MB, ${other.conversations.toLocaleString('en-US')} conversations, ${other.tokens.toLocaleString('en-US')} tokens, ${other.toolCalls.toLocaleString('en-US')} tool calls): ` +
         `${mbs(format, other.seconds).toFixed(1)} MB/s, ${other.seconds.toFixed(2)} s (runs: ${other.all} s), peak RSS ${other.maxRssMb.toFixed(0)} MB; ` +
-        `${(speed * 100).toFixed(0)} % of the native file's MB/s (fastest runs; run by run median ${(byRun[Math.floor(byRun.length / 2)] * 100).toFixed(0)} %)`)
+        `${(speed * 100).toFixed(0)} % of the native file's MB/s (fastest runs; run by run median ${(byRun[Math.floor(byRun.length / 2)] * 100).toFixed(0)} %); ` +
+        `${(files.get(format)!.bytes / 1e6 / other.cpuSeconds).toFixed(1)} MB per CPU-second, ${(cpu * 100).toFixed(0)} % of native's`)
     }
   }
 } finally {
