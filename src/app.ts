@@ -79,7 +79,7 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
   await app.register(multipartPlugin, { maxUploadBytes: config.maxUploadBytes })
   await app.register(datasetsPlugin, { maxUploadBytes: config.maxUploadBytes })
   await app.register(notificationsPlugin)
-  await app.register(workerPlugin, { databaseUrl: config.databaseUrl, concurrency: config.workerConcurrency, enabled: config.role !== 'web', trashRetentionDays: config.trashRetentionDays })
+  await app.register(workerPlugin, { databaseUrl: config.databaseUrl, concurrency: config.workerConcurrency, enabled: config.role !== 'web', trashRetentionDays: config.trashRetentionDays, validation: config.validation })
   await app.register(apiDocs)
 
   app.addHook('onRequest', async (request) => {

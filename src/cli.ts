@@ -2,7 +2,8 @@ import { createReadStream, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
-import { DEFAULT_CONTEXT_LIMIT, isTokenizerName, SEVERITY, threadsFor, TOKENIZERS, validate, type Issue, type IssueCode, type Report } from './validation/index.js'
+import { ConfigError, loadEngineSettings } from './config.js'
+import { DEFAULT_CONTEXT_LIMIT, isTokenizerName, severityOf, threadsFor, TOKENIZERS, validate, type Issue, type Report } from './validation/index.js'
 
 const USAGE = `Usage: validate FILE [--tokenizer ${TOKENIZERS.join('|')}] [--context-limit N] [--json]
 Validates a JSONL conversation dataset (plain or gzip) with the engine the server uses.
@@ -47,7 +48,7 @@ export function formatReport (file: string, tokenizer: string, report: Report): 
   let errorCount = 0
   let warningCount = 0
   for (const [code, count] of Object.entries(counts)) {
-    if (SEVERITY[code as IssueCode] === 'error') errorCount += count!
+    if (severityOf(code) === 'error') errorCount += count!
     else warningCount += count!
   }
   const out = [
@@ -55,9 +56,11 @@ export function formatReport (file: string, tokenizer: string, report: Report): 
     `  ${n(stats.conversations)} conversations, ${n(stats.turns)} turns (avg ${stats.avg_turns}), ${n(stats.training_pairs)} training pairs`,
     `  ${n(stats.tokens)} tokens (${tokenizer}), ${n(stats.assistant_tokens)} in assistant turns`,
     `  tokens per conversation: min ${n(t.min)}, p50 ${n(t.p50)}, p95 ${n(t.p95)}, max ${n(t.max)}`,
+    `  format ${stats.format}, ${n(stats.tool_calls)} tool calls; ${n(stats.packed_sequences)} packed sequences, ${n(stats.over_limit)} conversations over the context limit`,
     `  roles: ${Object.entries(stats.role_counts).map(([role, count]) => `${role} ${n(count)}`).join(', ')}`,
     `  ${n(stats.bytes)} bytes, ${n(stats.lines)} lines`
   ]
+  for (const note of report.notes ?? []) out.splice(1, 0, `  note: ${note.message}`)
   const codes = Object.entries(counts).map(([code, count]) => `${code} ×${n(count!)}`)
   if (codes.length) out.push(`  issues: ${codes.join(', ')}`)
   if (report.errors.length) out.push(`Errors (first ${Math.min(SHOWN_ISSUES, report.errors.length)}):`, ...issueLines(report.errors))
@@ -71,6 +74,14 @@ export async function main (argv: string[]): Promise<number> {
     options = parse(argv)
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`)
+    return 2
+  }
+  let settings
+  try {
+    settings = loadEngineSettings()
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    process.stderr.write(`${error.message}\n`)
     return 2
   }
   if (options === null) {
@@ -89,7 +100,7 @@ export async function main (argv: string[]): Promise<number> {
   let report: Report
   try {
     report = await validate(createReadStream(options.file), {
-      tokenizer: options.tokenizer, contextLimit: options.contextLimit, threads: threadsFor(size, availableParallelism())
+      tokenizer: options.tokenizer, contextLimit: options.contextLimit, threads: threadsFor(size, availableParallelism()), settings
     })
   } catch (error) {
     process.stderr.write(`Cannot read ${options.file}: ${(error as Error).message}\n`)

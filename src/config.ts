@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
+import type { EngineSettings } from './validation/types.js'
 
 export type Role = 'web' | 'worker' | 'all'
 
@@ -35,6 +36,8 @@ export interface Config {
    */
   refusedBodyDrain: { seconds: number, bytes: number }
   role: Role
+  /** The validation engine's tuning (the engine itself never reads the environment). */
+  validation: EngineSettings
 }
 
 /** A configuration problem: start-up prints its message as one line and exits with 1. */
@@ -106,6 +109,21 @@ function sessionSecretFor (env: Env, nodeEnv: Config['nodeEnv'], dataDir: string
   return secret
 }
 
+/**
+ * The validation engine's tuning (README, "Configuration"): the server and the CLI both read
+ * it here, so a wrong value is one clear line wherever the engine runs.
+ */
+export function loadEngineSettings (env: Env = readEnv()): EngineSettings {
+  return {
+    batchBytes: integer(env, 'VALIDATION_BATCH_KB', 256, 1, 1024 * 1024) * 1024,
+    batchesInFlight: integer(env, 'VALIDATION_BATCHES_IN_FLIGHT', 2, 1, 64),
+    workerHeapMb: integer(env, 'VALIDATION_WORKER_HEAP_MB', 64, 16, 65536),
+    workerYoungMb: integer(env, 'VALIDATION_WORKER_YOUNG_MB', 8, 1, 4096),
+    tokenizerCacheSize: integer(env, 'TOKENIZER_CACHE_SIZE', 20_000, 0, 100_000_000),
+    ranksDir: null
+  }
+}
+
 export function loadConfig (env: Env = readEnv()): Config {
   const nodeEnvRaw = env.NODE_ENV?.trim() || 'development'
   if (!['development', 'production', 'test'].includes(nodeEnvRaw)) {
@@ -144,6 +162,7 @@ export function loadConfig (env: Env = readEnv()): Config {
       seconds: integer(env, 'REFUSED_BODY_DRAIN_SECONDS', 10, 0, 600),
       bytes: integer(env, 'REFUSED_BODY_DRAIN_BYTES', 268_435_456, 0, Number.MAX_SAFE_INTEGER)
     },
-    role
+    role,
+    validation: loadEngineSettings(env)
   }
 }

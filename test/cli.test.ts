@@ -55,9 +55,25 @@ t.test('options: tokenizer, context limit, gzip', async t => {
   t.same({ ...zipped.stats, bytes: 0 }, { ...o200.stats, bytes: 0 }, 'gzip gives the same statistics')
 })
 
+t.test('the human report names the format and counts tool calls', async t => {
+  const run = cli('validate', new URL('./fixtures/formats/openai-tools.jsonl', import.meta.url).pathname)
+  t.equal(run.code, 0)
+  t.match(run.stdout, /format openai, 3 tool calls; 1 packed sequences, 0 conversations over the context limit/)
+})
+
+t.test('a UTF-16 file: its lines, and a note in words', async t => {
+  const file = join(dir, 'utf16.jsonl')
+  writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(readFileSync(FIXTURE, 'utf8'), 'utf16le')]))
+  const human = cli('validate', file)
+  t.equal(human.code, 1)
+  t.match(human.stdout, /utf16\.jsonl: ERROR .*\n {2}note: The file is UTF-16 text \(little-endian\), not UTF-8.*save it as UTF-8/)
+  const json = JSON.parse(cli('validate', file, '--json').stdout)
+  t.match(json.notes, [{ code: 'utf16', message: /UTF-16/ }])
+})
+
 
 t.test('usage and I/O problems: exit 2', async t => {
-  for (const args of [[], ['validate'], ['frobnicate', FIXTURE], ['validate', FIXTURE, '--tokenizer', 'gpt2'], ['validate', FIXTURE, '--context-limit', 'ten'], ['validate', FIXTURE, 'extra']]) {
+  for (const args of [[], ['validate'], ['frobnicate', FIXTURE], ['validate', FIXTURE, '--tokenizer', 'gpt2'], ['validate', FIXTURE, '--tokenizer', 'constructor'], ['validate', FIXTURE, '--context-limit', 'ten'], ['validate', FIXTURE, 'extra']]) {
     const run = cli(...args)
     t.equal(run.code, 2, args.join(' ') || '(no arguments)')
     t.match(run.stderr, /Usage: validate FILE/)

@@ -1,26 +1,62 @@
 import type { Readable } from 'node:stream'
-import { gunzip } from '../validation/gzip.js'
-import { LineReader } from '../validation/lines.js'
+import { readLines, type LineSink } from '../validation/files/lines.js'
+import { detectFormat, formatIndex, FORMATS, type FormatName } from '../validation/formats/index.js'
+import { RecordScope } from '../validation/formats/scope.js'
+import type { Turn } from '../validation/turns/turn.js'
+import { own } from '../validation/turns/own.js'
+import { DEFAULT_MAX_LINE_BYTES } from '../validation/types.js'
 
+/** A record as the viewer and the records API show it: read into the turn model, whatever its format. */
 export interface RecordView {
   line: number
   conversation_id: unknown
-  turns: unknown
-  /** The line as text (cut at 4,000 characters) when it is not a JSON object. */
-  raw?: string
+  /** The format the record was read in: its own (by its keys), else the file's; null when neither is known. */
+  format: FormatName | null
+  /** The turns that could be read (a record with errors shows the good ones); null when it has no readable turns container. */
+  turns: Turn[] | null
+  /** `text` records: the text. */
+  text?: string | null
+  /** Declared tools in OpenAI's shape, when the record has them. */
+  tools?: unknown[]
+  /** The line as text (cut at 4,000 characters) when it is not a JSON object; the record's JSON when asked for. */
+  raw?: unknown
+}
+
+export interface ReadRecordsOptions {
+  /** Add each record's original JSON under `raw`. */
+  raw?: boolean
+  /** The file's format (from its validation), for records that hold no recognising key. */
+  format?: string | null
 }
 
 const RAW_PREVIEW = 4000
 
-function view (line: number, bytes: Buffer): RecordView {
+function view (line: number, bytes: Buffer, options: ReadRecordsOptions): RecordView {
   const text = bytes.toString('utf8')
+  let value: unknown
   try {
-    const value = JSON.parse(text)
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      return { line, conversation_id: value.conversation_id ?? null, turns: value.turns ?? null }
-    }
-  } catch { /* shown raw below */ }
-  return { line, conversation_id: null, turns: null, raw: text.length > RAW_PREVIEW ? text.slice(0, RAW_PREVIEW) + '…' : text }
+    value = JSON.parse(text)
+  } catch {
+    value = undefined
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { line, conversation_id: null, format: null, turns: null, raw: text.length > RAW_PREVIEW ? text.slice(0, RAW_PREVIEW) + '…' : text }
+  }
+  const recognised = detectFormat(value)
+  const index = recognised !== -1 ? recognised : formatIndex(options.format)
+  const id = own(value, 'conversation_id') ?? (index > 0 ? own(value, 'id') : undefined) ?? null
+  const record: RecordView = { line, conversation_id: id, format: null, turns: null }
+  if (index !== -1) {
+    const format = FORMATS[index]
+    const scope = new RecordScope([], null)
+    format.read(value, scope)
+    record.format = format.name
+    record.turns = scope.turnsValid || scope.turns.length > 0 ? scope.turns : null
+    if (format.name === 'text') record.text = scope.text
+    if (scope.tools !== null) record.tools = scope.tools
+  }
+  if (options.raw) record.raw = value
+  return record
 }
 
 /**
@@ -28,43 +64,23 @@ function view (line: number, bytes: Buffer): RecordView {
  * stream (gzip too) and stopped as soon as the page is full. Blank and too-long lines are skipped.
  * `next_offset` is the offset that continues after this page, null at the end of the file.
  */
-export async function readRecords (stream: Readable, offset: number, limit: number): Promise<{ records: RecordView[], next_offset: number | null }> {
+export async function readRecords (stream: Readable, offset: number, limit: number, options: ReadRecordsOptions = {}): Promise<{ records: RecordView[], next_offset: number | null }> {
   const records: RecordView[] = []
   let full = false
-  const reader = new LineReader({
+  const sink: LineSink = {
     bom: () => {},
     blank: () => {},
     tooLong: () => {},
     record: (line, bytes) => {
       if (line <= offset || full) return
-      records.push(view(line, bytes))
+      records.push(view(line, bytes, options))
       if (records.length === limit) full = true
     }
-  }, 8 * 1024 * 1024)
-  const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>
-  const first = await iterator.next()
-  const head: Buffer = first.done ? Buffer.alloc(0) : first.value
-  const replay: AsyncIterator<Buffer> = {
-    next: (() => {
-      let replayed = false
-      return async () => {
-        if (!replayed) {
-          replayed = true
-          if (head.length) return { done: false, value: head }
-        }
-        return await iterator.next()
-      }
-    })()
   }
-  const chunks = head[0] === 0x1f && head[1] === 0x8b ? gunzip(replay) : { [Symbol.asyncIterator]: () => replay }
   try {
-    for await (const chunk of chunks) {
-      reader.push(chunk)
-      if (full) break
-    }
-    if (!full) reader.end()
+    await readLines(stream, sink, { maxLineBytes: DEFAULT_MAX_LINE_BYTES, stop: () => full })
   } catch {
-    // A broken gzip ends the records here; the validation report says why.
+    // A stream that breaks off ends the records there; the validation report says why.
   } finally {
     stream.destroy()
   }

@@ -212,7 +212,7 @@ export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Dat
       if (!dataset.report) throw new Conflict(`The dataset is ${dataset.status}: its report is not ready yet.`)
       // jsonb does not keep key order: give the CLI's order back.
       const report = dataset.report as Report
-      return { outcome: report.outcome, stats: report.stats, counts: report.counts, errors: report.errors, warnings: report.warnings }
+      return { outcome: report.outcome, stats: report.stats, counts: report.counts, errors: report.errors, warnings: report.warnings, ...(report.notes ? { notes: report.notes } : {}) }
     },
 
     async records (userId: string, id: string, offset: number, limit: number) {
@@ -224,7 +224,7 @@ export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Dat
       } catch {
         throw storageUnavailable()
       }
-      return await readRecords(stream, offset, limit)
+      return await readRecords(stream, offset, limit, { format: (dataset.stats as { format?: string } | null)?.format })
     },
 
     /** The original file as stored, for a download streamed through this ownership check. */

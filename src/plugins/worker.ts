@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events'
 import { Logger, run, type LogLevel, type Runner, type WorkerEvents } from 'graphile-worker'
 import { createTaskList, cronItems } from '../tasks/index.js'
 import { createHeartbeatRepository, processAlive } from '../tasks/heartbeats.js'
-import { createAnalysisPool } from '../validation/index.js'
+import { createAnalysisPool, type EngineSettings } from '../validation/index.js'
 import { availableParallelism } from 'node:os'
 
 declare module 'fastify' {
@@ -23,6 +23,8 @@ export interface WorkerPluginOptions {
   concurrency: number
   enabled: boolean
   trashRetentionDays: number
+  /** The validation engine's tuning, from the config. */
+  validation?: EngineSettings
 }
 
 /**
@@ -31,7 +33,7 @@ export interface WorkerPluginOptions {
  * process records its worker ids with a heartbeat and unlocks the jobs of workers that stopped
  * beating (or whose process on this host is gone), so they run again within a minute.
  */
-export default fp<WorkerPluginOptions>(async (app, { databaseUrl, concurrency, enabled, trashRetentionDays }) => {
+export default fp<WorkerPluginOptions>(async (app, { databaseUrl, concurrency, enabled, trashRetentionDays, validation }) => {
   app.decorate('worker', null)
   if (!enabled) return
 
@@ -70,7 +72,7 @@ export default fp<WorkerPluginOptions>(async (app, { databaseUrl, concurrency, e
   events.on('worker:create', ({ worker }) => { workerIds.add(worker.workerId) })
   // Validation's analysis threads, kept for the life of the process and warmed with the
   // default tokenizer: a small file is ready in well under a second, a big one uses every core.
-  const analysisPool = createAnalysisPool(Math.max(1, Math.min(availableParallelism(), 4)))
+  const analysisPool = createAnalysisPool(Math.max(1, Math.min(availableParallelism(), 4)), validation)
   await analysisPool.warm('o200k_base')
 
   const runner = await run({

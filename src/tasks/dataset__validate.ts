@@ -3,7 +3,7 @@ import type { datasets } from '../db/schema.js'
 import { createDatasetRepository } from '../datasets/repository.js'
 import { createNotificationRepository } from '../notifications/repository.js'
 import { isUuid } from '../ids.js'
-import { SEVERITY, validate, type IssueCode, type Report, type TokenizerName } from '../validation/index.js'
+import { severityOf, validate, type IssueCode, type Report, type TokenizerName } from '../validation/index.js'
 import type { TaskDeps } from './index.js'
 
 function assertPayload (payload: unknown): asserts payload is { datasetId: string } {
@@ -11,15 +11,17 @@ function assertPayload (payload: unknown): asserts payload is { datasetId: strin
   if (!isUuid(id)) throw new Error(`dataset__validate: invalid payload ${JSON.stringify(payload)}`)
 }
 
-/** One line for error_message and the notification: "2 errors: invalid_json ×1 (first on line 2), …". */
+/** One line for error_message and the notification: "2 errors: invalid_json ×1 (first on line 2), …", after the report's notes. */
 export function summariseErrors (report: Report): string {
-  const errorCodes = Object.entries(report.counts).filter(([code]) => SEVERITY[code as IssueCode] === 'error') as Array<[IssueCode, number]>
+  const errorCodes = Object.entries(report.counts).filter(([code]) => severityOf(code) === 'error') as Array<[IssueCode, number]>
   const total = errorCodes.reduce((sum, [, count]) => sum + count, 0)
   const parts = errorCodes.sort((a, b) => b[1] - a[1]).slice(0, 3).map(([code, count]) => {
     const first = report.errors.find(issue => issue.code === code)
     return `${code} ×${count.toLocaleString('en-US')}${first ? ` (first on line ${first.line})` : ''}`
   })
-  return `${total.toLocaleString('en-US')} error${total === 1 ? '' : 's'}: ${parts.join(', ')}${errorCodes.length > 3 ? ', …' : ''}`
+  const summary = `${total.toLocaleString('en-US')} error${total === 1 ? '' : 's'}: ${parts.join(', ')}${errorCodes.length > 3 ? ', …' : ''}`
+  // A file-level hint (a UTF-16 file) says in words what the codes only show line by line.
+  return [...(report.notes ?? []).map(note => note.message), summary].join(' ')
 }
 
 /**

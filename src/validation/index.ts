@@ -1,6 +1,8 @@
 export { validate } from './validate.js'
-export { loadTokenizer, isTokenizerName } from './tokenizers.js'
-export { createAnalysisPool, type AnalysisPool } from './pool.js'
+export { loadTokenizer, isTokenizerName, TOKENIZERS, type TokenizerName, type Tokenizer } from './tokenizers/index.js'
+export { createAnalysisPool, type AnalysisPool } from './threads/pool.js'
+export { FORMATS, FORMAT_NAMES, detectFormat, formatIndex, type FormatName, type RecordFormat } from './formats/index.js'
+export type { Conversation, ToolCall, Turn } from './turns/turn.js'
 export * from './types.js'
 
 /** Analysis threads worth using for an input of this many stored bytes (1: no worker threads). */

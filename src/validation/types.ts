@@ -1,3 +1,7 @@
+import type { TokenizerName } from './tokenizers/registry.js'
+import type { Role } from './turns/turn.js'
+import type { FormatName } from './formats/record-format.js'
+
 /** The validation contract's issue codes (../shared/dataset-format.md) and their severity. */
 export const SEVERITY = {
   empty_file: 'error',
@@ -21,11 +25,38 @@ export const SEVERITY = {
   no_assistant_turn: 'warning',
   duplicate_conversation: 'warning',
   too_many_tokens: 'warning',
-  special_token_in_content: 'warning'
+  special_token_in_content: 'warning',
+  // v2: record formats
+  mixed_formats: 'error',
+  unsupported_content: 'error',
+  invalid_tool_call: 'error',
+  unknown_tool_call_id: 'error',
+  invalid_tools: 'error',
+  invalid_weight: 'error',
+  invalid_field: 'error',
+  undeclared_tool: 'warning',
+  weight_ignored: 'warning',
+  consecutive_roles: 'warning',
+  system_not_first: 'warning',
+  // v2: file kinds and models (read by their own modules)
+  invalid_parquet: 'error',
+  template_error: 'error'
 } as const
 
 export type IssueCode = keyof typeof SEVERITY
 export type Severity = 'error' | 'warning'
+
+// Codes read back from a stored report or a query are outside strings: looked up in a Map.
+const SEVERITY_OF = new Map<string, Severity>(Object.entries(SEVERITY))
+
+export function isIssueCode (value: unknown): value is IssueCode {
+  return typeof value === 'string' && SEVERITY_OF.has(value)
+}
+
+/** The severity of a code, or undefined for a string that is not one. */
+export function severityOf (code: string): Severity | undefined {
+  return SEVERITY_OF.get(code)
+}
 
 export interface Issue {
   line: number
@@ -35,8 +66,8 @@ export interface Issue {
   message: string
 }
 
-export const ROLES = ['system', 'user', 'assistant', 'tool'] as const
-export type Role = typeof ROLES[number]
+export type { Role }
+export const ROLES: readonly Role[] = ['system', 'user', 'assistant', 'tool']
 
 export interface HistogramBin { from: number, to: number, count: number }
 
@@ -53,6 +84,20 @@ export interface Stats {
   role_counts: Record<Role, number>
   bytes: number
   lines: number
+  /** v2: the file's record format. */
+  format: FormatName
+  /** v2: sequences of the context limit that the conversations within it fill, packed first-fit decreasing. */
+  packed_sequences: number
+  /** v2: conversations with more tokens than the context limit. */
+  over_limit: number
+  /** v2: tool calls in assistant turns. */
+  tool_calls: number
+}
+
+/** What a person must know about the whole file, in words (a UTF-16 file, say). */
+export interface ReportNote {
+  code: 'utf16'
+  message: string
 }
 
 export interface Report {
@@ -61,10 +106,33 @@ export interface Report {
   counts: Partial<Record<IssueCode, number>>
   errors: Issue[]
   warnings: Issue[]
+  /** File-level hints; present only when there is one. */
+  notes?: ReportNote[]
 }
 
-export const TOKENIZERS = ['o200k_base', 'cl100k_base'] as const
-export type TokenizerName = typeof TOKENIZERS[number]
+/** The engine's tuning, read from the environment by src/config.ts only (README, "Configuration"). */
+export interface EngineSettings {
+  /** Bytes of lines handed to an analysis thread at once. */
+  batchBytes: number
+  /** Batches each analysis thread may have queued. */
+  batchesInFlight: number
+  /** V8 heap caps of each analysis thread (old and young generation), in MB. */
+  workerHeapMb: number
+  workerYoungMb: number
+  /** Counts of merged pieces cached per thread. */
+  tokenizerCacheSize: number
+  /** Directory of the rank-table files; null: where `npm run build` writes them. */
+  ranksDir: string | null
+}
+
+export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
+  batchBytes: 256 * 1024,
+  batchesInFlight: 2,
+  workerHeapMb: 64,
+  workerYoungMb: 8,
+  tokenizerCacheSize: 20_000,
+  ranksDir: null
+}
 
 export interface ValidationOptions {
   tokenizer?: TokenizerName
@@ -77,7 +145,9 @@ export interface ValidationOptions {
   /** Threads that analyse records: the calling one plus threads − 1 workers. Default 1 (no workers). */
   threads?: number
   /** A long-lived pool of worker threads that does all the analysis (overrides `threads`). */
-  pool?: import('./pool.js').AnalysisPool
+  pool?: import('./threads/pool.js').AnalysisPool
+  /** Tuning; a given pool's settings, then these, then the defaults. */
+  settings?: Partial<EngineSettings>
 }
 
 export const DEFAULT_CONTEXT_LIMIT = 8192

@@ -1,7 +1,8 @@
 // One measured pass in its own process, so peak RSS belongs to that pass alone. Plain
 // JavaScript on the built engine (dist/), as production runs it: no TypeScript loader in the
 // process for either pass. argv: engine|reference FILE; prints one JSON line
-// {seconds, maxRssMb, conversations, tokens}.
+// {seconds, cpuSeconds, maxRssMb, conversations, tokens, format, toolCalls} (cpuSeconds: every thread's
+// user + system time, which a busy machine disturbs less than the wall clock).
 import { createReadStream, statSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { availableParallelism } from 'node:os'
@@ -12,10 +13,14 @@ const [mode, file] = process.argv.slice(2)
 const started = performance.now()
 let conversations = 0
 let tokens = 0
+let format = 'native'
+let toolCalls = 0
 if (mode === 'engine') {
   const report = await validate(createReadStream(file), { threads: threadsFor(statSync(file).size, availableParallelism()) })
   conversations = report.stats.conversations
   tokens = report.stats.tokens
+  format = report.stats.format
+  toolCalls = report.stats.tool_calls
 } else {
   // The single-threaded reference: readline + JSON.parse + the same tokenizer, one thread.
   const tokenizer = await loadTokenizer('o200k_base')
@@ -27,4 +32,5 @@ if (mode === 'engine') {
   }
 }
 const seconds = (performance.now() - started) / 1000
-console.log(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, conversations, tokens }))
+const usage = process.resourceUsage()
+console.log(JSON.stringify({ seconds, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, maxRssMb: usage.maxRSS / 1024, conversations, tokens, format, toolCalls }))

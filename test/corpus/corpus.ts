@@ -37,3 +37,6 @@ for (const name of ['o200k_base', 'cl100k_base'] as const) {
     })
   }
 }
+
+// The original files of the corpus, in their own record formats.
+await import('./formats.js')

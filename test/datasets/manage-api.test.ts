@@ -134,7 +134,8 @@ t.test('report, records, download', async t => {
 
   const first = (await app.inject({ url: `/api/datasets/${dataset.id}/records`, headers: user.headers })).json().data
   t.equal(first.records.length, 20)
-  t.same(first.records[0], { line: 1, conversation_id: 'c-0', turns: [{ role: 'user', content: 'Question 0: what is 0 + 0?' }, { role: 'assistant', content: 'It is 0.' }] })
+  const plain = { tool_calls: null, reasoning: null, weight: 1, tool_call_id: null }
+  t.same(first.records[0], { line: 1, conversation_id: 'c-0', format: 'native', turns: [{ role: 'user', content: 'Question 0: what is 0 + 0?', ...plain }, { role: 'assistant', content: 'It is 0.', ...plain }] })
   t.equal(first.next_offset, 21, 'the blank line 11 is skipped; line 12 is shown raw')
   t.match(first.records[10], { line: 12, conversation_id: null, turns: null, raw: 'not json' })
   const second = (await app.inject({ url: `/api/datasets/${dataset.id}/records?offset=${first.next_offset}&limit=20`, headers: user.headers })).json().data

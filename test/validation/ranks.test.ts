@@ -4,21 +4,22 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { get_encoding } from 'tiktoken'
 
+import { writeRanks } from '../../src/validation/build-ranks.js'
+import { loadTokenizer, rankTable } from '../../src/validation/tokenizers/index.js'
+import { RankTable, hashBytes } from '../../src/validation/tokenizers/rank-table.js'
+
 // The built app loads the rank tables the build writes; here that path runs from a temporary
-// directory (the variable is read when the module loads, so it is set first).
+// directory, given as the engine's option.
 const dir = mkdtempSync(join(tmpdir(), 'ranks-'))
-process.env.TOKENIZER_RANKS_DIR = dir
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-const { writeRanks, loadTokenizer, rankTable } = await import('../../src/validation/tokenizers.js')
-const { RankTable, hashBytes } = await import('../../src/validation/rank-table.js')
 
 t.test('tokenizers built from the rank table files count exactly as tiktoken', async t => {
-  await writeRanks()
+  await writeRanks(dir)
   const turns = readFileSync(new URL('../fixtures/multilingual.jsonl', import.meta.url), 'utf8').trim().split('\n')
     .flatMap(line => (JSON.parse(line).turns as Array<{ content: string }>).map(turn => turn.content))
   for (const name of ['o200k_base', 'cl100k_base'] as const) {
     t.ok(statSync(join(dir, `${name}.ranks`)).size > 1_000_000, `${name}.ranks written`)
-    const tokenizer = await loadTokenizer(name)
+    const tokenizer = await loadTokenizer(name, { ranksDir: dir })
     t.equal(tokenizer.ranks, 'file', `${name}: read from the file`)
     const enc = get_encoding(name)
     let expected = 0
@@ -29,7 +30,7 @@ t.test('tokenizers built from the rank table files count exactly as tiktoken', a
     }
     t.equal(counted, expected, `${name}: ${expected} tokens over the fixture`)
     // Every token's bytes are found at its own rank.
-    const { table } = await rankTable(name)
+    const { table } = await rankTable(name, dir)
     let wrong = 0
     for (let rank = 0; rank < table.rankCount; rank++) {
       const bytes = enc.decode_single_token_bytes(rank)
@@ -41,7 +42,7 @@ t.test('tokenizers built from the rank table files count exactly as tiktoken', a
 })
 
 t.test('bytes that are no token are not found', async t => {
-  const { table } = await rankTable('o200k_base')
+  const { table } = await rankTable('o200k_base', dir)
   const bytes = Buffer.from('qzxqzxqzxqzx unlikely', 'utf8')
   t.equal(table.rank(bytes, 0, bytes.length), -1)
   t.equal(table.rank(Buffer.from([0xff, 0xfe, 0xfd, 0xfc]), 0, 4), -1)
@@ -78,10 +79,11 @@ t.test('a damaged or foreign table file is refused with its name', async t => {
   while (good.readInt32LE(32 + emptySlot * 4) !== -1) emptySlot++
   outOfRange.writeInt32LE(10_000_000, 32 + emptySlot * 4)
   t.throws(check(outOfRange), /slots are damaged/)
-  // Through the loader, in a fresh module instance (the tables are cached per thread).
-  writeFileSync(file, good.subarray(0, 100))
-  const fresh = await import(`../../src/validation/tokenizers.js?damaged=${Date.now()}`) as typeof import('../../src/validation/tokenizers.js')
-  await t.rejects(fresh.loadTokenizer('o200k_base'), { message: /o200k_base\.ranks: .*npm run build/ })
-  writeFileSync(file, good)
-  t.equal((await fresh.loadTokenizer('o200k_base')).count('hello world'), 2, 'a good file loads after a failure')
+  // Through the loader, from a directory no thread has loaded yet (the tables are cached per thread and directory).
+  const other = mkdtempSync(join(tmpdir(), 'ranks-damaged-'))
+  t.teardown(() => rmSync(other, { recursive: true, force: true }))
+  writeFileSync(join(other, 'o200k_base.ranks'), good.subarray(0, 100))
+  await t.rejects(loadTokenizer('o200k_base', { ranksDir: other }), { message: /o200k_base\.ranks: .*npm run build/ })
+  writeFileSync(join(other, 'o200k_base.ranks'), good)
+  t.equal((await loadTokenizer('o200k_base', { ranksDir: other })).count('hello world'), 2, 'a good file loads after a failure')
 })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { get_encoding } from 'tiktoken'
-import { loadTokenizer, rankTable } from '../../src/validation/tokenizers.js'
-import { SHORT_PIECE_BYTES } from '../../src/validation/bpe.js'
+import { loadTokenizer, rankTable } from '../../src/validation/tokenizers/index.js'
+import { SHORT_PIECE_BYTES } from '../../src/validation/tokenizers/bpe.js'
 
 // Seeded, so a failure names a string that fails again.
 function prng (seed: number) {
@@ -51,7 +51,7 @@ t.test('pieces on both sides of the short-merge limit count as tiktoken does', a
 })
 
 t.test('the heap merge and tiktoken\'s loop agree on random bytes, letters and runs', async t => {
-  const { heapMergeCount, shortMergeCount } = await import('../../src/validation/bpe.js')
+  const { heapMergeCount, shortMergeCount } = await import('../../src/validation/tokenizers/bpe.js')
   const random = prng(4)
   for (const name of ['o200k_base', 'cl100k_base'] as const) {
     const { table } = await rankTable(name)

@@ -1,6 +1,8 @@
+import type { FormatName, RecordFormat } from '../formats/index.js'
 import { HashLineMap } from './hash-map.js'
+import { packedSequences } from './packing.js'
 import type { LineResult } from './record.js'
-import { ROLES, SEVERITY, type HistogramBin, type Issue, type IssueCode, type Report, type Stats } from './types.js'
+import { ROLES, severityOf, type HistogramBin, type Issue, type IssueCode, type Report, type Stats } from '../types.js'
 
 const HISTOGRAM_BINS = 20
 
@@ -14,6 +16,18 @@ export function ratio2 (a: number, b: number): number {
 function percentile (sorted: Uint32Array, p: number): number {
   if (sorted.length === 0) return 0
   return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]
+}
+
+/** The index of the first value above `limit` in ascending values. */
+function upperBound (sorted: Uint32Array, limit: number): number {
+  let low = 0
+  let high = sorted.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (sorted[middle] <= limit) low = middle + 1
+    else high = middle
+  }
+  return low
 }
 
 function histogram (sorted: Uint32Array): HistogramBin[] {
@@ -32,7 +46,7 @@ function histogram (sorted: Uint32Array): HistogramBin[] {
  * ones (duplicate ids and conversations).
  */
 export class ReportBuilder {
-  private readonly counts: Partial<Record<IssueCode, number>> = {}
+  private readonly counts = new Map<IssueCode, number>()
   private readonly errors: Issue[] = []
   private readonly warnings: Issue[] = []
   private readonly ids = new HashLineMap()
@@ -43,24 +57,25 @@ export class ReportBuilder {
   private trainingPairs = 0
   private tokens = 0
   private assistantTokens = 0
+  private toolCalls = 0
   private readonly roles = [0, 0, 0, 0]
   private records = 0
 
-  constructor (private readonly maxIssues: number) {}
+  constructor (private readonly maxIssues: number, private readonly contextLimit: number, private readonly format: RecordFormat) {}
 
   add (line: number, code: IssueCode, path: string, message: string): void {
-    this.counts[code] = (this.counts[code] ?? 0) + 1
-    const severity = SEVERITY[code]
+    this.counts.set(code, (this.counts.get(code) ?? 0) + 1)
+    const severity = severityOf(code)!
     const list = severity === 'error' ? this.errors : this.warnings
     if (list.length < this.maxIssues) list.push({ line, code, severity, path, message })
   }
 
   /** The same issue on `count` consecutive lines from `line` on. */
   addMany (line: number, count: number, code: IssueCode, path: string, message: string): void {
-    const list = SEVERITY[code] === 'error' ? this.errors : this.warnings
+    const list = severityOf(code) === 'error' ? this.errors : this.warnings
     const kept = Math.min(count, this.maxIssues - list.length)
     for (let i = 0; i < kept; i++) this.add(line + i, code, path, message)
-    this.counts[code] = (this.counts[code] ?? 0) + count - Math.max(0, kept)
+    this.counts.set(code, (this.counts.get(code) ?? 0) + count - Math.max(0, kept))
   }
 
   /** A line that was not blank (counts towards "the file has records"). */
@@ -72,13 +87,13 @@ export class ReportBuilder {
     this.records++
     if (result.idHash) {
       const first = this.ids.firstLineOrAdd(result.idHash[0], result.idHash[1], line)
-      if (first) this.add(line, 'duplicate_conversation_id', 'conversation_id', `conversation_id ${result.idText} already appeared on line ${first}.`)
+      if (first) this.add(line, 'duplicate_conversation_id', result.idPath, `${result.idPath} ${result.idText} already appeared on line ${first}.`)
     }
     const issues = result.issues
     for (let i = 0; i <= issues.length; i++) {
       if (i === result.duplicateAt && result.conversationHash) {
         const first = this.conversations.firstLineOrAdd(result.conversationHash[0], result.conversationHash[1], line)
-        if (first) this.add(line, 'duplicate_conversation', 'turns', `The same conversation already appeared on line ${first}.`)
+        if (first) this.add(line, 'duplicate_conversation', this.format.conversationPath, `The same conversation already appeared on line ${first}.`)
       }
       if (i < issues.length) this.add(line, issues[i][0], issues[i][1], issues[i][2])
     }
@@ -94,8 +109,15 @@ export class ReportBuilder {
       this.trainingPairs += stats.trainingPairs
       this.tokens += stats.tokens
       this.assistantTokens += stats.assistantTokens
+      this.toolCalls += stats.toolCalls
       for (let r = 0; r < 4; r++) this.roles[r] += stats.roles[r]
     }
+  }
+
+  /** A record of another format than the file's: that is all that is said about it. */
+  addMixed (line: number, format: FormatName, since: number): void {
+    this.records++
+    this.add(line, 'mixed_formats', '', `This record is in the ${format} format, but the file's format is ${this.format.name} (from line ${since}): a file holds one format.`)
   }
 
   get hasRecords (): boolean {
@@ -121,9 +143,13 @@ export class ReportBuilder {
       tokens_histogram: histogram(sorted),
       role_counts: Object.fromEntries(ROLES.map((role, i) => [role, this.roles[i]])) as Stats['role_counts'],
       bytes,
-      lines
+      lines,
+      format: this.format.name,
+      packed_sequences: packedSequences(sorted, this.contextLimit),
+      over_limit: n - upperBound(sorted, this.contextLimit),
+      tool_calls: this.toolCalls
     }
-    const hasErrors = Object.entries(this.counts).some(([code, count]) => SEVERITY[code as IssueCode] === 'error' && count! > 0)
-    return { outcome: hasErrors ? 'error' : 'ready', stats, counts: { ...this.counts }, errors: this.errors, warnings: this.warnings }
+    const hasErrors = [...this.counts].some(([code, count]) => severityOf(code) === 'error' && count > 0)
+    return { outcome: hasErrors ? 'error' : 'ready', stats, counts: Object.fromEntries(this.counts), errors: this.errors, warnings: this.warnings }
   }
 }

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import type { PackedResults } from './packed.js'
-import { rankTable } from './tokenizers.js'
-import type { TokenizerName } from './types.js'
+import { rankTable, type TokenizerName } from '../tokenizers/index.js'
+import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../types.js'
 
 /** A batch of lines packed into one transferable buffer. */
 export interface Batch { data: Uint8Array, offsets: Uint32Array }
@@ -9,16 +9,19 @@ export interface Batch { data: Uint8Array, offsets: Uint32Array }
 const FROM_SOURCE = import.meta.url.endsWith('.ts')
 const WORKER_FILE = new URL(FROM_SOURCE ? './analysis-worker.ts' : './analysis-worker.js', import.meta.url)
 
-// V8 grows a heap long before it collects: capped, each worker stays near its live set (a
-// batch, one line of at most 8 MiB parsed, the merged-pieces cache; the rank table is shared
-// memory, off the heap) instead of hundreds of MB.
-const RESOURCE_LIMITS = { maxOldGenerationSizeMb: Number(process.env.VALIDATION_WORKER_HEAP_MB ?? 64), maxYoungGenerationSizeMb: Number(process.env.VALIDATION_WORKER_YOUNG_MB ?? 8) }
+/** What a worker thread is started with. */
+export interface WorkerSettings { tokenizerCacheSize: number, ranksDir: string | null }
 
 /** Built code starts the worker file; source runs (tsx, tests) register tsx in the thread first. */
-function startWorker (): Worker {
-  if (!FROM_SOURCE) return new Worker(WORKER_FILE, { resourceLimits: RESOURCE_LIMITS })
+function startWorker (settings: EngineSettings): Worker {
+  // V8 grows a heap long before it collects: capped, each worker stays near its live set (a
+  // batch, one line of at most 8 MiB parsed, the merged-pieces cache; the rank table is shared
+  // memory, off the heap) instead of hundreds of MB.
+  const resourceLimits = { maxOldGenerationSizeMb: settings.workerHeapMb, maxYoungGenerationSizeMb: settings.workerYoungMb }
+  const workerData: WorkerSettings = { tokenizerCacheSize: settings.tokenizerCacheSize, ranksDir: settings.ranksDir }
+  if (!FROM_SOURCE) return new Worker(WORKER_FILE, { resourceLimits, workerData })
   const bootstrap = `import('tsx/esm/api').then(api => { api.register(); return import(${JSON.stringify(WORKER_FILE.href)}) })`
-  return new Worker(bootstrap, { eval: true, resourceLimits: RESOURCE_LIMITS })
+  return new Worker(bootstrap, { eval: true, resourceLimits, workerData })
 }
 
 /**
@@ -26,8 +29,9 @@ function startWorker (): Worker {
  * short-lived (one file, the CLI) or kept for the life of a process (the job worker), where it
  * keeps tokenisation off the event loop that serves HTTP.
  */
-export function createAnalysisPool (threads: number) {
-  const workers = Array.from({ length: threads }, startWorker)
+export function createAnalysisPool (threads: number, tuning: Partial<EngineSettings> = {}) {
+  const settings: EngineSettings = { ...DEFAULT_ENGINE_SETTINGS, ...tuning }
+  const workers = Array.from({ length: threads }, () => startWorker(settings))
   const pending = new Map<number, { resolve: (results: PackedResults) => void, reject: (error: Error) => void }>()
   let nextId = 0
   let failure: Error | null = null
@@ -38,7 +42,7 @@ export function createAnalysisPool (threads: number) {
   const tableSent = (target: number, tokenizer: TokenizerName): Promise<void> => {
     let sent = tablesSent[target].get(tokenizer)
     if (!sent) {
-      sent = rankTable(tokenizer).then(({ table, ranks }) => { workers[target].postMessage({ table: tokenizer, buffer: table.buffer, ranks }) })
+      sent = rankTable(tokenizer, settings.ranksDir).then(({ table, ranks }) => { workers[target].postMessage({ table: tokenizer, buffer: table.buffer, ranks }) })
       tablesSent[target].set(tokenizer, sent)
       sent.catch(() => tablesSent[target].delete(tokenizer))
     }
@@ -61,7 +65,8 @@ export function createAnalysisPool (threads: number) {
   }
   return {
     threads,
-    analyse (batch: Batch, tokenizer: TokenizerName, contextLimit: number): Promise<PackedResults> {
+    settings,
+    analyse (batch: Batch, tokenizer: TokenizerName, contextLimit: number, fileFormat = -1): Promise<PackedResults> {
       if (failure) return Promise.reject(failure)
       const id = nextId++
       // The least busy worker takes the batch.
@@ -73,7 +78,7 @@ export function createAnalysisPool (threads: number) {
         pending.set(id, { resolve, reject })
         // Batches wait for the table in the order they came (then-callbacks run in order).
         tableSent(target, tokenizer).then(() => {
-          workers[target].postMessage({ id, data: batch.data, offsets: batch.offsets, tokenizer, contextLimit }, [batch.data.buffer as ArrayBuffer])
+          workers[target].postMessage({ id, data: batch.data, offsets: batch.offsets, tokenizer, contextLimit, fileFormat }, [batch.data.buffer as ArrayBuffer])
         }, (error: Error) => {
           busy[target]--
           owner.delete(id)
