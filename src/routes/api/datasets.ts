@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { Forbidden, InvalidInput, TooLarge } from '../../errors.js'
+import { Forbidden, InvalidInput } from '../../errors.js'
 import { parseDatasetFields } from '../../datasets/service.js'
 import { serializeDataset } from '../../datasets/serialize.js'
 import { responses } from '../../schemas/common.js'
@@ -20,26 +20,20 @@ const datasetsApi: FastifyPluginAsyncTypebox<{ uploadsPerMinute: number }> = asy
       response: responses({ 201: Type.Union([OneDataset, Presigned], { description: '{dataset} after an upload, {dataset, uploadUrl, storagePath} for a direct upload' }) }, [400, 403, 413, 415, 429, 503])
     }
   }, async (request, reply) => {
-    try {
-      if (request.isMultipart()) {
-        return reply.ok({ dataset: serializeDataset(await receiveUpload(app, request)) }, 201)
-      }
-      if (!app.verifyCsrf(request, request.headers['x-csrf-token'])) {
-        throw new Forbidden('The security token is missing: send it in the x-csrf-token header.')
-      }
-      const body = request.body
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-        throw new InvalidInput('Send multipart/form-data with a file, or JSON {name, file_name, file_size}.')
-      }
-      const input = body as Record<string, unknown>
-      const fields = parseDatasetFields(input)
-      const { dataset, uploadUrl, storagePath } = await app.datasets.createPresigned(request.user!.id, fields, input.file_name, input.file_size)
-      return reply.ok({ dataset: serializeDataset(dataset), uploadUrl, storagePath }, 201)
-    } catch (error) {
-      // The rest of a refused request body is not wanted: the connection is not kept for another request.
-      if (error instanceof InvalidInput || error instanceof TooLarge) reply.header('connection', 'close')
-      throw error
+    if (request.isMultipart()) {
+      return reply.ok({ dataset: serializeDataset(await receiveUpload(app, request)) }, 201)
     }
+    if (!app.verifyCsrf(request, request.headers['x-csrf-token'])) {
+      throw new Forbidden('The security token is missing: send it in the x-csrf-token header.')
+    }
+    const body = request.body
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new InvalidInput('Send multipart/form-data with a file, or JSON {name, file_name, file_size}.')
+    }
+    const input = body as Record<string, unknown>
+    const fields = parseDatasetFields(input)
+    const { dataset, uploadUrl, storagePath } = await app.datasets.createPresigned(request.user!.id, fields, input.file_name, input.file_size)
+    return reply.ok({ dataset: serializeDataset(dataset), uploadUrl, storagePath }, 201)
   })
 
   app.post('/api/datasets/:id/confirm', {
