@@ -1,19 +1,16 @@
-import { isUtf8 } from 'node:buffer'
-
 /**
- * A text cell whose bytes are not valid UTF-8: written into the record's JSON as those very
- * bytes, so the record analysis reports `invalid_utf8` on the row as it does on a JSON Lines line.
+ * A text cell, kept as its UTF-8 bytes: they are written into the record's JSON as they are
+ * (escaped where JSON needs it), never decoded into a JavaScript string, so a row group's text
+ * costs its bytes once, and text that is not valid UTF-8 stays so: the record analysis reports
+ * `invalid_utf8` on the row as it does on a JSON Lines line.
  */
-export class InvalidText {
+export class Utf8Text {
   constructor (readonly bytes: Uint8Array) {}
 }
 
-const decoder = new TextDecoder()
-
 /** hyparquet's parser for text cells. */
-export function textFromBytes (bytes: Uint8Array | undefined): string | InvalidText | undefined {
-  if (bytes === undefined) return undefined
-  return isUtf8(bytes) ? decoder.decode(bytes) : new InvalidText(bytes)
+export function textFromBytes (bytes: Uint8Array | undefined): Utf8Text | undefined {
+  return bytes === undefined ? undefined : new Utf8Text(bytes)
 }
 
 /** hyparquet's parser for DATE cells: the day as ISO text (`2024-05-31`). */
@@ -22,82 +19,124 @@ export function dateFromDays (days: number): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toISOString().slice(0, 10)
 }
 
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const SHORT_ESCAPES = new Map([[0x08, 'b'], [0x0c, 'f'], [0x0a, 'n'], [0x0d, 'r'], [0x09, 't']])
+const HEX = '0123456789abcdef'
+const INITIAL = 64 * 1024
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER)
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
+
 /**
- * Cells → the row's JSON text. Nested lists and structs become arrays and objects, null cells
- * `null`; int64 becomes a number when it is a safe integer and its decimal text (a JSON string)
- * otherwise, so large ids are kept exact; timestamps become ISO text; binary cells become
- * `{"$binary": length}`, a value of the wrong type wherever text is expected; NaN and
- * infinities (which JSON lacks) become `null`.
+ * Cells → the row's JSON text as UTF-8 bytes. Nested lists and structs become arrays and
+ * objects, null cells `null`; int64 becomes a number when it is a safe integer and its decimal
+ * text (a JSON string) otherwise, so large ids stay exact; timestamps become ISO text; binary
+ * cells become `{"$binary": length}`, a value of the wrong type wherever text is expected;
+ * NaN and infinities, which JSON lacks, become `null`.
  */
 export class RowWriter {
   private readonly keys: string[]
-  private raw: Buffer[] | null = null
+  private out = Buffer.allocUnsafe(INITIAL)
+  private length = 0
 
   constructor (columns: string[]) {
     this.keys = columns.map((name, i) => (i === 0 ? '{' : ',') + JSON.stringify(name) + ':')
   }
 
-  /** One row, its cells in the order of the columns. */
+  /** One row, its cells in the order of the columns. The bytes are valid until the next call. */
   row (cells: unknown[]): Buffer {
-    this.raw = null
-    let text = cells.length === 0 ? '{' : ''
-    for (let i = 0; i < cells.length; i++) text += this.keys[i] + this.value(cells[i])
-    text += '}'
-    if (this.raw === null) return Buffer.from(text)
-    const raw = this.raw
-    this.raw = null
-    const pieces = text.split('\u0000')
-    const parts: Buffer[] = [Buffer.from(pieces[0])]
-    for (let i = 1; i < pieces.length; i++) parts.push(raw[i - 1], Buffer.from(pieces[i]))
-    return Buffer.concat(parts)
+    if (this.out.length > 16 * INITIAL) this.out = Buffer.allocUnsafe(INITIAL) // after a huge row
+    this.length = 0
+    if (cells.length === 0) this.ascii('{')
+    for (let i = 0; i < cells.length; i++) {
+      this.string(this.keys[i])
+      this.value(cells[i])
+    }
+    this.ascii('}')
+    return this.out.subarray(0, this.length)
   }
 
-  private value (value: unknown): string {
+  private ensure (bytes: number): void {
+    if (this.length + bytes <= this.out.length) return
+    const grown = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.length + bytes))
+    this.out.copy(grown, 0, 0, this.length)
+    this.out = grown
+  }
+
+  private ascii (text: string): void {
+    this.ensure(text.length)
+    this.length += this.out.write(text, this.length, 'latin1')
+  }
+
+  /** JavaScript text written as UTF-8 (already JSON: keys, numbers, quoted ISO dates). */
+  private string (text: string): void {
+    this.ensure(text.length * 3)
+    this.length += this.out.write(text, this.length, 'utf8')
+  }
+
+  private value (value: unknown): void {
     switch (typeof value) {
-      case 'string': return JSON.stringify(value)
-      case 'number': return Number.isFinite(value) ? String(value) : 'null'
-      case 'boolean': return value ? 'true' : 'false'
-      case 'bigint': return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? String(value) : `"${value}"`
-      case 'undefined': return 'null'
+      case 'string': return this.string(JSON.stringify(value))
+      case 'number': return this.ascii(Number.isFinite(value) ? String(value) : 'null')
+      case 'boolean': return this.ascii(value ? 'true' : 'false')
+      case 'bigint': return this.ascii(value >= MIN_SAFE && value <= MAX_SAFE ? String(value) : `"${value}"`)
       case 'object': break
-      default: return 'null'
+      default: return this.ascii('null')
     }
-    if (value === null) return 'null'
+    if (value === null) return this.ascii('null')
+    if (value instanceof Utf8Text) return this.text(value.bytes)
     if (Array.isArray(value)) {
-      let text = '['
-      for (let i = 0; i < value.length; i++) text += (i ? ',' : '') + this.value(value[i])
-      return text + ']'
+      this.ascii('[')
+      for (let i = 0; i < value.length; i++) {
+        if (i) this.ascii(',')
+        this.value(value[i])
+      }
+      return this.ascii(']')
     }
-    if (value instanceof Uint8Array) return `{"$binary":${value.length}}`
+    if (value instanceof Uint8Array) return this.ascii(`{"$binary":${value.length}}`)
     if (ArrayBuffer.isView(value)) {
       // A typed array of numbers (a list column hyparquet decoded in one piece).
-      let text = '['
       const items = value as unknown as ArrayLike<number | bigint>
-      for (let i = 0; i < items.length; i++) text += (i ? ',' : '') + this.value(items[i])
-      return text + ']'
+      this.ascii('[')
+      for (let i = 0; i < items.length; i++) {
+        if (i) this.ascii(',')
+        this.value(items[i])
+      }
+      return this.ascii(']')
     }
-    if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'null' : `"${value.toISOString()}"`
-    if (value instanceof InvalidText) return this.rawText(value.bytes)
-    let text = '{'
+    if (value instanceof Date) return this.ascii(Number.isNaN(value.getTime()) ? 'null' : `"${value.toISOString()}"`)
+    this.ascii('{')
     let first = true
     for (const key of Object.keys(value)) {
-      text += (first ? '' : ',') + JSON.stringify(key) + ':' + this.value((value as Record<string, unknown>)[key])
+      this.string((first ? '' : ',') + JSON.stringify(key) + ':')
+      this.value((value as Record<string, unknown>)[key])
       first = false
     }
-    return text + '}'
+    this.ascii('}')
   }
 
-  /**
-   * The bytes inside a JSON string, kept as they are: escaping the latin1 reading of the bytes
-   * escapes exactly the quote, the backslash and the control bytes, and writing it back as
-   * latin1 gives every other byte unchanged. The text so far is set aside, to be joined as bytes.
-   */
-  private rawText (bytes: Uint8Array): string {
-    const literal = Buffer.from(JSON.stringify(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1')), 'latin1')
-    // The caller's text is not finished yet: mark the place with a NUL, which JSON text never
-    // holds raw, and split there when the row is joined.
-    this.raw ??= []
-    this.raw.push(literal)
-    return '\u0000'
+  /** UTF-8 bytes as a JSON string: the quote, the backslash and control bytes escaped, every other byte as it is. */
+  private text (bytes: Uint8Array): void {
+    this.ensure(bytes.length + 2)
+    this.out[this.length++] = QUOTE
+    let run = 0
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i]
+      if (b >= 0x20 && b !== QUOTE && b !== BACKSLASH) continue
+      this.copy(bytes, run, i)
+      const short = b === QUOTE ? '"' : b === BACKSLASH ? '\\' : SHORT_ESCAPES.get(b)
+      this.ascii(short !== undefined ? `\\${short}` : `\\u00${HEX[b >> 4]}${HEX[b & 15]}`)
+      this.ensure(bytes.length - i + 1)
+      run = i + 1
+    }
+    this.copy(bytes, run, bytes.length)
+    this.out[this.length++] = QUOTE
+  }
+
+  private copy (bytes: Uint8Array, start: number, end: number): void {
+    if (end <= start) return
+    this.ensure(end - start + 1)
+    this.out.set(bytes.subarray(start, end), this.length)
+    this.length += end - start
   }
 }

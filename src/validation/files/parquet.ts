@@ -55,7 +55,7 @@ export async function openParquet (source: ByteSource): Promise<ParquetFile> {
   if (tail.getUint32(0, true) !== MAGIC) throw fail('it does not end with the magic bytes PAR1, so it is truncated or damaged')
   let metadata: FileMetaData
   try {
-    metadata = await parquetMetadataAsync(source, { parsers: PARSERS, geoparquet: false })
+    metadata = await parquetMetadataAsync(source, { geoparquet: false })
   } catch (error) {
     throw fail(`its footer (the file's metadata) is damaged: ${reason(error)}`)
   }
@@ -70,8 +70,10 @@ export async function openParquet (source: ByteSource): Promise<ParquetFile> {
 }
 
 export interface ParquetSink {
-  /** One row as its JSON object's UTF-8 text; `line` is the 1-based row number. */
+  /** One row as its JSON object's UTF-8 text; `line` is the 1-based row number. The bytes are reused: copy them to keep them. */
   record: (line: number, bytes: Buffer) => void
+  /** A row whose JSON text is longer than the record limit (as a JSON Lines line past the line limit). */
+  tooLong: (line: number, bytes: number) => void
   /** The file could not be read past this point (called once, after the rows before it). */
   fault: (message: string) => void
   /** Awaited every few hundred rows and after each row group: backpressure for the analysis. */
@@ -83,6 +85,10 @@ export interface ParquetReadOptions {
   columns: string[] | null
   /** A row group whose columns in use hold more uncompressed bytes than this is refused (default 1 GiB). */
   maxRowGroupBytes?: number
+  /** The line limit: a row whose JSON text is longer goes to tooLong (default 8 MiB). */
+  maxRecordBytes?: number
+  /** Uncompressed bytes of the columns in use read at once where pages can be found by row (default 8 MiB). */
+  sliceBytes?: number
 }
 
 const DRAIN_EVERY = 512
@@ -96,6 +102,8 @@ export async function readParquet (file: ParquetFile, sink: ParquetSink, options
   const wanted = options.columns === null ? null : new Set(options.columns)
   const columns = file.columns.filter(name => wanted === null || wanted.has(name))
   const maxGroupBytes = options.maxRowGroupBytes ?? 1024 ** 3
+  const maxRecordBytes = options.maxRecordBytes ?? 8 * 1024 * 1024
+  const sliceBytes = options.sliceBytes ?? 8 * 1024 * 1024
   const writer = new RowWriter(columns)
   const groups = file.metadata.row_groups
   const dataEnd = file.source.byteLength - 8 - file.metadata.metadata_length
@@ -123,40 +131,55 @@ export async function readParquet (file: ParquetFile, sink: ParquetSink, options
       fault(`cannot be read: the footer places its column ${outside.meta_data!.path_in_schema.join('.')} outside the data (the file is truncated or damaged)`)
       return groupStart
     }
-    let rows: unknown[][] = []
-    if (columns.length === 0) {
-      rows = Array.from({ length: groupRows }, () => [])
-    } else {
-      try {
-        await parquetRead({
-          file: file.source,
-          metadata: file.metadata,
-          columns,
-          rowStart: groupStart,
-          rowEnd: groupStart + groupRows,
-          rowFormat: 'array',
-          utf8: false, // binary columns stay bytes; text columns are decoded by PARSERS
-          parsers: PARSERS,
-          geoparquet: false,
-          compressors: COMPRESSORS,
-          onComplete: result => { rows = result }
-        })
-      } catch (error) {
-        fault(`cannot be read: ${reason(error)}`)
-        return groupStart
+    // When every large column chunk in use has an offset index (its pages' first rows), the
+    // group is read a slice of rows at a time, only the pages of that slice (small chunks are
+    // read whole): memory no longer grows with the group.
+    const indexed = columns.length > 0 && group.columns.every(chunk => {
+      const meta = chunk.meta_data
+      if (!meta || !columns.includes(meta.path_in_schema[0])) return true
+      return Number(meta.total_uncompressed_size) <= sliceBytes || (chunk.offset_index_offset !== undefined && !!chunk.offset_index_length)
+    })
+    const sliceRows = indexed ? Math.max(1, Math.floor(sliceBytes * groupRows / Math.max(1, bytes))) : groupRows
+    for (let sliceStart = 0; sliceStart < groupRows; sliceStart += sliceRows) {
+      const sliceEnd = Math.min(groupRows, sliceStart + sliceRows)
+      let rows: unknown[][] = []
+      if (columns.length === 0) {
+        rows = Array.from({ length: sliceEnd - sliceStart }, () => [])
+      } else {
+        try {
+          await parquetRead({
+            file: file.source,
+            metadata: file.metadata,
+            columns,
+            rowStart: groupStart + sliceStart,
+            rowEnd: groupStart + sliceEnd,
+            useOffsetIndex: indexed,
+            rowFormat: 'array',
+            utf8: false, // binary columns stay bytes; text columns are decoded by PARSERS
+            parsers: PARSERS,
+            geoparquet: false,
+            compressors: COMPRESSORS,
+            onComplete: result => { rows = result }
+          })
+        } catch (error) {
+          fault(`cannot be read: ${reason(error)}`)
+          return groupStart + sliceStart
+        }
+        if (rows.length !== sliceEnd - sliceStart) {
+          fault(`holds ${count(rows.length)} rows where the footer says ${count(sliceEnd - sliceStart)}`)
+          return groupStart + sliceStart
+        }
       }
-      if (rows.length !== groupRows) {
-        fault(`holds ${count(rows.length)} rows where the footer says ${count(groupRows)}`)
-        return groupStart
+      for (let i = 0; i < rows.length; i++) {
+        const json = writer.row(rows[i])
+        if (json.length > maxRecordBytes) sink.tooLong(groupStart + sliceStart + i + 1, json.length)
+        else sink.record(groupStart + sliceStart + i + 1, json)
+        rows[i] = [] // the row's values can go before the slice ends
+        if (sink.drain && (i + 1) % DRAIN_EVERY === 0) await sink.drain()
       }
-    }
-    for (let i = 0; i < rows.length; i++) {
-      sink.record(groupStart + i + 1, writer.row(rows[i]))
-      rows[i] = [] // the row's values can go before the group ends
-      if (sink.drain && (i + 1) % DRAIN_EVERY === 0) await sink.drain()
+      if (sink.drain) await sink.drain()
     }
     groupStart += groupRows
-    if (sink.drain) await sink.drain()
   }
   return groupStart
 }

@@ -33,6 +33,7 @@ export interface FileSpec {
   data: () => unknown[][]
   codec?: CompressionCodec
   rowGroupSize?: number
+  pageSize?: number
 }
 
 export const INVALID_UTF8 = [0x61, 0xff, 0x22, 0x5c, 0x0a, 0xc3]
@@ -55,7 +56,9 @@ export const FILES: Record<string, FileSpec> = {
   drain: { schema: SCHEMA, data: () => sample(1200), rowGroupSize: 600 },
   gzip: { schema: SCHEMA, data: () => sample(30), codec: 'GZIP', rowGroupSize: 10 },
   small: { schema: SCHEMA, data: () => sample(20), rowGroupSize: 10 },
-  zstd: { schema: SCHEMA, data: () => sample(12), codec: 'ZSTD', rowGroupSize: 5 }
+  zstd: { schema: SCHEMA, data: () => sample(12), codec: 'ZSTD', rowGroupSize: 5 },
+  // Small pages: every column chunk has many, and an offset index that finds them by row.
+  paged: { schema: SCHEMA, data: () => sample(300), rowGroupSize: 150, pageSize: 1000 }
 }
 
 /** Writes every file of FILES into `dir` as NAME.parquet. */

@@ -6,5 +6,5 @@ import { writeParquet } from './parquet-write.js'
 
 const dir = process.argv[2]
 for (const [name, spec] of Object.entries(FILES)) {
-  writeFileSync(join(dir, `${name}.parquet`), writeParquet(spec.schema, spec.data(), { codec: spec.codec, rowGroupSize: spec.rowGroupSize }))
+  writeFileSync(join(dir, `${name}.parquet`), writeParquet(spec.schema, spec.data(), { codec: spec.codec, rowGroupSize: spec.rowGroupSize, pageSize: spec.pageSize }))
 }

@@ -45,7 +45,7 @@ export const COMPRESSORS = {
  * A Parquet file of `data` (one array of cells per column, in schema order): `schema` lists
  * the columns' elements (a nested column's whole subtree), `rowGroupSize` rows per group.
  */
-export function writeParquet (schema: ColumnSchema[], data: unknown[][], { codec = 'SNAPPY' as CompressionCodec, rowGroupSize = 1000, pageSize = 1024 * 1024 } = {}): Buffer {
+export function writeParquet (schema: ColumnSchema[], data: unknown[][], { codec = 'SNAPPY' as CompressionCodec, rowGroupSize = 1000, pageSize = 1024 * 1024 }: { codec?: CompressionCodec, rowGroupSize?: number, pageSize?: number } = {}): Buffer {
   const elements = [{ name: 'root', num_children: schema.length }, ...schema.flat()]
   const buffer = parquetWriteBuffer({
     schema: elements,

@@ -35,6 +35,7 @@ async function read (bytes: Buffer | ByteSource, options: ParquetReadOptions = {
   let drains = 0
   const rows = await readParquet(file, {
     record: (line, json) => { records.push([line, JSON.parse(json.toString())]); raw.push(Buffer.from(json)) },
+    tooLong: (line, bytes) => records.push([line, { tooLong: bytes }]),
     fault: message => faults.push(message),
     drain: async () => { drains++ }
   }, options)
@@ -111,6 +112,28 @@ t.test('binary where text is expected is a value of the wrong type; invalid UTF-
 t.test('drain is awaited while rows are handed on', async t => {
   const { drains } = await read(written('drain')) // 1,200 rows in groups of 600
   t.equal(drains, 2 + 2, 'every 512 rows and after each row group')
+})
+
+t.test('row groups whose pages an offset index finds are read a slice of rows at a time, with the same rows', async t => {
+  const bytes = written('paged') // 300 rows, groups of 150, pages of ~1,000 bytes
+  const metadata = parquetMetadata(new Uint8Array(bytes))
+  t.ok(metadata.row_groups.every(g => g.columns.some(c => c.offset_index_offset !== undefined)), 'the chunks of many pages have an offset index')
+  const whole = await read(bytes)
+  const sliced = await read(bytes, { columns: null, sliceBytes: 4000 })
+  t.same(sliced.records, whole.records)
+  t.same(whole.records, Array.from({ length: 300 }, (_, i) => [i + 1, expected(i)]))
+  t.equal(whole.drains, 2, 'whole: one drain per row group')
+  t.ok(sliced.drains >= 6, `sliced: one drain per slice (${sliced.drains})`)
+})
+
+t.test('a row longer than the record limit is reported by length, not handed on', async t => {
+  const { records } = await read(written('small'), { columns: null, maxRecordBytes: 120 })
+  const long = records.filter(r => 'tooLong' in (r[1] as object))
+  t.ok(long.length > 0 && long.length < 20, `some rows are too long (${long.length})`)
+  for (const [line, record] of records) {
+    if ('tooLong' in (record as object)) t.ok((record as { tooLong: number }).tooLong > 120, `row ${line}`)
+    else t.ok(Buffer.byteLength(JSON.stringify(record)) <= 120)
+  }
 })
 
 t.test('damaged files: invalid_parquet after the rows before the fault', async t => {
