@@ -2,7 +2,8 @@
 // Parquet reader on the same generated records. `node --import tsx test/bench/files.ts`;
 // BENCH_MB sets the size (default 200), BENCH_RUNS the runs of each pass (default 3, each in
 // its own process, alternating; the fastest and the highest peak RSS are shown),
-// BENCH_BIG=1 adds a 500 MB Parquet file with 128 MB row groups (peak RSS).
+// BENCH_BIG=1 adds the records of a 500 MB JSON Lines file as Parquet with 128 MB row
+// groups, with and without offset indexes (peak RSS).
 import { execFileSync } from 'node:child_process'
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { once } from 'node:events'
@@ -39,7 +40,7 @@ async function writeArray (jsonl: string, path: string) {
 const text = (name: string) => ({ name, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'OPTIONAL' as const })
 
 /** The same records as Parquet: turns as list<struct<role, content>>, metadata as a struct. */
-export async function writeParquet (jsonl: string, path: string, rowsPerGroup: number) {
+async function writeParquet (jsonl: string, path: string, rowsPerGroup: number, offsetIndex = true) {
   const schema = [
     { name: 'root', num_children: 3 },
     text('conversation_id'),
@@ -61,7 +62,7 @@ export async function writeParquet (jsonl: string, path: string, rowsPerGroup: n
   await parquetWriteRows({
     writer: fileWriter(path),
     rows: rows(),
-    columns: [{ name: 'conversation_id' }, { name: 'turns' }, { name: 'metadata' }],
+    columns: ['conversation_id', 'turns', 'metadata'].map(name => ({ name, offsetIndex })),
     schema,
     codec: 'SNAPPY',
     rowGroupSize: rowsPerGroup,
@@ -80,7 +81,7 @@ function report (label: string, path: string, runs: Pass[]) {
   const seconds = Math.min(...runs.map(r => r.seconds))
   const cpu = Math.min(...runs.map(r => r.cpuSeconds))
   const rss = Math.max(...runs.map(r => r.maxRssMb))
-  console.log(`${label.padEnd(34)} ${(stored / 1e6).toFixed(1).padStart(7)} MB stored  ${(stored / 1e6 / seconds).toFixed(1).padStart(7)} MB/s  ` +
+  console.log(`${label.padEnd(36)} ${(stored / 1e6).toFixed(1).padStart(7)} MB stored  ${(stored / 1e6 / seconds).toFixed(1).padStart(7)} MB/s  ` +
     `${Math.round(runs[0].records / seconds).toLocaleString('en-US').padStart(9)} rows/s  ${seconds.toFixed(2)} s (cpu ${cpu.toFixed(2)} s; runs ${runs.map(r => r.seconds.toFixed(2)).join(', ')})  peak RSS ${rss.toFixed(0)} MB`)
   return seconds
 }
@@ -107,10 +108,13 @@ try {
   if (process.env.BENCH_BIG === '1') {
     const bigJsonl = join(dir, 'big.jsonl')
     const big = join(dir, 'big.parquet')
+    const bigPlain = join(dir, 'big-no-index.parquet')
     await generateDataset(bigJsonl, 500 * MB, 11)
     await writeParquet(bigJsonl, big, Math.round(128 * MB / rowBytes))
+    await writeParquet(bigJsonl, bigPlain, Math.round(128 * MB / rowBytes), false)
     rmSync(bigJsonl)
-    report('Parquet 500 MB of JSON, 128 MB groups', big, [pass('parquet', big)])
+    report('Parquet 500 MB JSON, 128 MB groups, offset index (read in slices)', big, [pass('parquet', big)])
+    report('the same, no offset index (read a group at a time)', bigPlain, [pass('parquet', bigPlain)])
   }
 } finally {
   rmSync(dir, { recursive: true, force: true })

@@ -94,9 +94,11 @@ export interface ParquetReadOptions {
 const DRAIN_EVERY = 512
 
 /**
- * Rows → records, one row group at a time, reading only the columns asked for. Memory holds
- * one row group's cells of those columns (its compressed bytes, decoded values and rows),
- * never the whole file. Returns the rows handed on.
+ * Rows → records, one row group at a time (or a slice of one, see above), reading only the
+ * columns asked for. Memory holds one row group's cells of those columns, never the whole
+ * file: its compressed bytes as fetched, its decompressed pages (text cells point into them),
+ * and the decoded rows; about 1.4 times the group's text once decoded, plus the garbage the
+ * decoding leaves for the collector. Returns the rows handed on.
  */
 export async function readParquet (file: ParquetFile, sink: ParquetSink, options: ParquetReadOptions): Promise<number> {
   const wanted = options.columns === null ? null : new Set(options.columns)
@@ -112,38 +114,33 @@ export async function readParquet (file: ParquetFile, sink: ParquetSink, options
     const group = groups[g]
     const groupRows = Number(group.num_rows)
     const where = `row group ${count(g + 1)} of ${count(groups.length)} (rows ${count(groupStart + 1)}–${count(groupStart + groupRows)})`
-    const fault = (what: string) => sink.fault(`The Parquet file cannot be read: ${where} ${what}; the ${count(groupStart)} rows before it were checked.`)
-    const bytes = group.columns.reduce((sum, chunk) => {
-      const name = chunk.meta_data?.path_in_schema[0]
-      return name !== undefined && columns.includes(name) ? sum + Number(chunk.meta_data?.total_uncompressed_size ?? 0) : sum
-    }, 0)
-    if (bytes > maxGroupBytes) {
-      fault(`holds ${count(bytes)} bytes in the columns read, more than the limit of ${count(maxGroupBytes)}`)
-      return groupStart
-    }
-    const outside = group.columns.find(chunk => {
-      const meta = chunk.meta_data
-      if (!meta || !columns.includes(meta.path_in_schema[0])) return false
+    const fault = (what: string, read: number) =>
+      sink.fault(`The Parquet file cannot be read: ${where} ${what}; the ${count(read)} rows before it were checked.`)
+    const inUse = group.columns.filter(chunk => chunk.meta_data !== undefined && columns.includes(chunk.meta_data.path_in_schema[0]))
+    const outside = inUse.find(chunk => {
+      const meta = chunk.meta_data!
       const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset)
       return start < 4 || start + Number(meta.total_compressed_size) > dataEnd
     })
     if (outside) {
-      fault(`cannot be read: the footer places its column ${outside.meta_data!.path_in_schema.join('.')} outside the data (the file is truncated or damaged)`)
+      fault(`cannot be read: the footer places its column ${outside.meta_data!.path_in_schema.join('.')} outside the data (the file is truncated or damaged)`, groupStart)
       return groupStart
     }
     // When every large column chunk in use has an offset index (its pages' first rows), the
     // group is read a slice of rows at a time, only the pages of that slice (small chunks are
-    // read whole): memory no longer grows with the group.
-    const indexed = columns.length > 0 && group.columns.every(chunk => {
-      const meta = chunk.meta_data
-      if (!meta || !columns.includes(meta.path_in_schema[0])) return true
-      return Number(meta.total_uncompressed_size) <= sliceBytes || (chunk.offset_index_offset !== undefined && !!chunk.offset_index_length)
-    })
+    // read whole): memory then follows the slice, not the group.
+    const bytes = inUse.reduce((sum, chunk) => sum + Number(chunk.meta_data!.total_uncompressed_size), 0)
+    const indexed = inUse.length > 0 && inUse.every(chunk =>
+      Number(chunk.meta_data!.total_uncompressed_size) <= sliceBytes || (chunk.offset_index_offset !== undefined && !!chunk.offset_index_length))
+    if (!indexed && bytes > maxGroupBytes) {
+      fault(`holds ${count(bytes)} bytes in the columns read, more than the limit of ${count(maxGroupBytes)}`, groupStart)
+      return groupStart
+    }
     const sliceRows = indexed ? Math.max(1, Math.floor(sliceBytes * groupRows / Math.max(1, bytes))) : groupRows
     for (let sliceStart = 0; sliceStart < groupRows; sliceStart += sliceRows) {
       const sliceEnd = Math.min(groupRows, sliceStart + sliceRows)
       let rows: unknown[][] = []
-      if (columns.length === 0) {
+      if (inUse.length === 0) {
         rows = Array.from({ length: sliceEnd - sliceStart }, () => [])
       } else {
         try {
@@ -155,18 +152,18 @@ export async function readParquet (file: ParquetFile, sink: ParquetSink, options
             rowEnd: groupStart + sliceEnd,
             useOffsetIndex: indexed,
             rowFormat: 'array',
-            utf8: false, // binary columns stay bytes; text columns are decoded by PARSERS
+            utf8: false, // binary cells stay bytes; PARSERS marks text cells (kept as bytes too)
             parsers: PARSERS,
             geoparquet: false,
             compressors: COMPRESSORS,
             onComplete: result => { rows = result }
           })
         } catch (error) {
-          fault(`cannot be read: ${reason(error)}`)
+          fault(`cannot be read: ${reason(error)}`, groupStart + sliceStart)
           return groupStart + sliceStart
         }
         if (rows.length !== sliceEnd - sliceStart) {
-          fault(`holds ${count(rows.length)} rows where the footer says ${count(sliceEnd - sliceStart)}`)
+          fault(`holds ${count(rows.length)} rows where the footer says ${count(sliceEnd - sliceStart)}`, groupStart + sliceStart)
           return groupStart + sliceStart
         }
       }
