@@ -126,12 +126,12 @@ export async function readParquet (file: ParquetFile, sink: ParquetSink, options
       fault(`cannot be read: the footer places its column ${outside.meta_data!.path_in_schema.join('.')} outside the data (the file is truncated or damaged)`, groupStart)
       return groupStart
     }
-    // When every large column chunk in use has an offset index (its pages' first rows), the
-    // group is read a slice of rows at a time, only the pages of that slice (small chunks are
-    // read whole): memory then follows the slice, not the group.
+    // When every column chunk in use has an offset index (its pages' first rows), a group
+    // larger than a slice is read a slice of rows at a time, only the pages of that slice:
+    // memory then follows the slice, not the group. (A chunk without one would be decoded
+    // whole for every slice.)
     const bytes = inUse.reduce((sum, chunk) => sum + Number(chunk.meta_data!.total_uncompressed_size), 0)
-    const indexed = inUse.length > 0 && inUse.every(chunk =>
-      Number(chunk.meta_data!.total_uncompressed_size) <= sliceBytes || (chunk.offset_index_offset !== undefined && !!chunk.offset_index_length))
+    const indexed = bytes > sliceBytes && inUse.every(chunk => chunk.offset_index_offset !== undefined && !!chunk.offset_index_length)
     if (!indexed && bytes > maxGroupBytes) {
       fault(`holds ${count(bytes)} bytes in the columns read, more than the limit of ${count(maxGroupBytes)}`, groupStart)
       return groupStart

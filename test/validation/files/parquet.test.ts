@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { parquetMetadata } from 'hyparquet'
 import { fileByteSource, rangeByteSource, type ByteSource } from '../../../src/validation/files/byte-source.js'
 import { ParquetError, openParquet, readParquet, startsWithParquetMagic, type ParquetReadOptions } from '../../../src/validation/files/parquet.js'
-import { CODECS, INVALID_UTF8, expected, makeFiles } from './parquet-data.js'
+import { CODECS, INVALID_UTF8, expected, makeFiles } from '../../fixtures/parquet/data.js'
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/parquet')
 const dir = mkdtempSync(join(tmpdir(), 'parquet-test-'))
@@ -117,13 +117,19 @@ t.test('drain is awaited while rows are handed on', async t => {
 t.test('row groups whose pages an offset index finds are read a slice of rows at a time, with the same rows', async t => {
   const bytes = written('paged') // 300 rows, groups of 150, pages of ~1,000 bytes
   const metadata = parquetMetadata(new Uint8Array(bytes))
-  t.ok(metadata.row_groups.every(g => g.columns.some(c => c.offset_index_offset !== undefined)), 'the chunks of many pages have an offset index')
-  const whole = await read(bytes)
-  const sliced = await read(bytes, { columns: null, sliceBytes: 4000 })
+  const indexed = (name: string) => metadata.row_groups.every(g => g.columns.filter(c => c.meta_data?.path_in_schema[0] === name).every(c => c.offset_index_offset !== undefined))
+  t.ok(indexed('id') && indexed('messages'), 'id and messages have offset indexes')
+  t.notOk(indexed('image'), 'image has none')
+  const columns = ['id', 'messages']
+  const whole = await read(bytes, { columns })
+  const sliced = await read(bytes, { columns, sliceBytes: 1000 })
   t.same(sliced.records, whole.records)
-  t.same(whole.records, Array.from({ length: 300 }, (_, i) => [i + 1, expected(i)]))
+  t.same(whole.records, Array.from({ length: 300 }, (_, i) => [i + 1, { id: expected(i).id, messages: expected(i).messages }]))
   t.equal(whole.drains, 2, 'whole: one drain per row group')
   t.ok(sliced.drains >= 6, `sliced: one drain per slice (${sliced.drains})`)
+  const withImage = await read(bytes, { columns: null, sliceBytes: 4000 })
+  t.equal(withImage.drains, 2, 'a column without an offset index: the groups are read whole')
+  t.same(withImage.records, Array.from({ length: 300 }, (_, i) => [i + 1, expected(i)]))
 })
 
 t.test('a row longer than the record limit is reported by length, not handed on', async t => {
@@ -182,7 +188,7 @@ t.test('damaged files: invalid_parquet after the rows before the fault', async t
 
 t.test('a row group larger than the limit is refused before it is read', async t => {
   const bytes = written('small') // 20 rows in groups of 10
-  const { faults, records } = await read(bytes, { columns: null, maxRowGroupBytes: 100 })
+  const { faults, records } = await read(bytes, { columns: null, maxRowGroupBytes: 100, sliceBytes: 50 })
   t.same(records, [])
   t.match(faults[0], /row group 1 of 2 \(rows 1–10\) holds [\d,]+ bytes in the columns read, more than the limit of 100/)
 })
