@@ -40,7 +40,7 @@ async function writeArray (jsonl: string, path: string) {
 const text = (name: string) => ({ name, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'OPTIONAL' as const })
 
 /** The same records as Parquet: turns as list<struct<role, content>>, metadata as a struct. */
-async function writeParquet (jsonl: string, path: string, rowsPerGroup: number, offsetIndex = true) {
+async function writeParquet (jsonl: string, path: string, rowsPerGroup: number, { offsetIndex = true, pageSize = 1024 * 1024 } = {}) {
   const schema = [
     { name: 'root', num_children: 3 },
     text('conversation_id'),
@@ -66,6 +66,7 @@ async function writeParquet (jsonl: string, path: string, rowsPerGroup: number, 
     schema,
     codec: 'SNAPPY',
     rowGroupSize: rowsPerGroup,
+    pageSize,
     // The generated texts repeat a few sentences; real chat text has no small dictionary, so
     // writers (pyarrow: past 1 MiB) store it plain: so here.
     dictionarySize: 64 * 1024
@@ -110,8 +111,9 @@ try {
     const big = join(dir, 'big.parquet')
     const bigPlain = join(dir, 'big-no-index.parquet')
     await generateDataset(bigJsonl, 500 * MB, 11)
-    await writeParquet(bigJsonl, big, Math.round(128 * MB / rowBytes))
-    await writeParquet(bigJsonl, bigPlain, Math.round(128 * MB / rowBytes), false)
+    // Pages of 32 KB: every column chunk has several, so the writer gives each an offset index.
+    await writeParquet(bigJsonl, big, Math.round(128 * MB / rowBytes), { pageSize: 32 * 1024 })
+    await writeParquet(bigJsonl, bigPlain, Math.round(128 * MB / rowBytes), { offsetIndex: false })
     rmSync(bigJsonl)
     report('Parquet 500 MB JSON, 128 MB groups, offset index (read in slices)', big, [pass('parquet', big)])
     report('the same, no offset index (read a group at a time)', bigPlain, [pass('parquet', bigPlain)])
