@@ -89,6 +89,8 @@ export interface ParquetReadOptions {
   maxRecordBytes?: number
   /** Uncompressed bytes of the columns in use read at once where pages can be found by row (default 8 MiB). */
   sliceBytes?: number
+  /** Only these rows, 0-based, end excluded (the records API's pages); default: all. */
+  rows?: { start: number, end: number }
 }
 
 const DRAIN_EVERY = 512
@@ -109,10 +111,15 @@ export async function readParquet (file: ParquetFile, sink: ParquetSink, options
   const writer = new RowWriter(columns)
   const groups = file.metadata.row_groups
   const dataEnd = file.source.byteLength - 8 - file.metadata.metadata_length
+  const { start = 0, end = file.rows } = options.rows ?? {}
+  let handed = 0
   let groupStart = 0
-  for (let g = 0; g < groups.length; g++) {
+  for (let g = 0; g < groups.length; groupStart += Number(groups[g].num_rows), g++) {
     const group = groups[g]
     const groupRows = Number(group.num_rows)
+    const first = Math.max(0, start - groupStart)
+    const last = Math.min(groupRows, end - groupStart)
+    if (first >= last) continue
     const where = `row group ${count(g + 1)} of ${count(groups.length)} (rows ${count(groupStart + 1)}–${count(groupStart + groupRows)})`
     const fault = (what: string, read: number) =>
       sink.fault(`The Parquet file cannot be read: ${where} ${what}; the ${count(read)} rows before it were checked.`)
@@ -123,8 +130,8 @@ export async function readParquet (file: ParquetFile, sink: ParquetSink, options
       return start < 4 || start + Number(meta.total_compressed_size) > dataEnd
     })
     if (outside) {
-      fault(`cannot be read: the footer places its column ${outside.meta_data!.path_in_schema.join('.')} outside the data (the file is truncated or damaged)`, groupStart)
-      return groupStart
+      fault(`cannot be read: the footer places its column ${outside.meta_data!.path_in_schema.join('.')} outside the data (the file is truncated or damaged)`, handed)
+      return handed
     }
     // When every column chunk in use has an offset index (its pages' first rows), a group
     // larger than a slice is read a slice of rows at a time, only the pages of that slice:
@@ -133,12 +140,12 @@ export async function readParquet (file: ParquetFile, sink: ParquetSink, options
     const bytes = inUse.reduce((sum, chunk) => sum + Number(chunk.meta_data!.total_uncompressed_size), 0)
     const indexed = bytes > sliceBytes && inUse.every(chunk => chunk.offset_index_offset !== undefined && !!chunk.offset_index_length)
     if (!indexed && bytes > maxGroupBytes) {
-      fault(`holds ${count(bytes)} bytes in the columns read, more than the limit of ${count(maxGroupBytes)}`, groupStart)
-      return groupStart
+      fault(`holds ${count(bytes)} bytes in the columns read, more than the limit of ${count(maxGroupBytes)}`, handed)
+      return handed
     }
     const sliceRows = indexed ? Math.max(1, Math.floor(sliceBytes * groupRows / Math.max(1, bytes))) : groupRows
-    for (let sliceStart = 0; sliceStart < groupRows; sliceStart += sliceRows) {
-      const sliceEnd = Math.min(groupRows, sliceStart + sliceRows)
+    for (let sliceStart = first; sliceStart < last; sliceStart += sliceRows) {
+      const sliceEnd = Math.min(last, sliceStart + sliceRows)
       let rows: unknown[][] = []
       if (inUse.length === 0) {
         rows = Array.from({ length: sliceEnd - sliceStart }, () => [])
@@ -159,12 +166,12 @@ export async function readParquet (file: ParquetFile, sink: ParquetSink, options
             onComplete: result => { rows = result }
           })
         } catch (error) {
-          fault(`cannot be read: ${reason(error)}`, groupStart + sliceStart)
-          return groupStart + sliceStart
+          fault(`cannot be read: ${reason(error)}`, handed)
+          return handed
         }
         if (rows.length !== sliceEnd - sliceStart) {
-          fault(`holds ${count(rows.length)} rows where the footer says ${count(sliceEnd - sliceStart)}`, groupStart + sliceStart)
-          return groupStart + sliceStart
+          fault(`holds ${count(rows.length)} rows where the footer says ${count(sliceEnd - sliceStart)}`, handed)
+          return handed
         }
       }
       for (let i = 0; i < rows.length; i++) {
@@ -172,11 +179,11 @@ export async function readParquet (file: ParquetFile, sink: ParquetSink, options
         if (json.length > maxRecordBytes) sink.tooLong(groupStart + sliceStart + i + 1, json.length)
         else sink.record(groupStart + sliceStart + i + 1, json)
         rows[i] = [] // the row's values can go before the slice ends
-        if (sink.drain && (i + 1) % DRAIN_EVERY === 0) await sink.drain()
+        handed++
+        if (sink.drain && handed % DRAIN_EVERY === 0) await sink.drain()
       }
       if (sink.drain) await sink.drain()
     }
-    groupStart += groupRows
   }
-  return groupStart
+  return handed
 }

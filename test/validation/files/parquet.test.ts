@@ -132,6 +132,17 @@ t.test('row groups whose pages an offset index finds are read a slice of rows at
   t.same(withImage.records, Array.from({ length: 300 }, (_, i) => [i + 1, expected(i)]))
 })
 
+t.test('a range of rows (the records API): only those, with their own row numbers', async t => {
+  const bytes = written('small') // 20 rows in groups of 10
+  const across = await read(bytes, { columns: null, rows: { start: 7, end: 13 } })
+  t.same(across.records, [7, 8, 9, 10, 11, 12].map(i => [i + 1, expected(i)]), 'across two row groups')
+  t.equal(across.rows, 6)
+  const second = memorySource(bytes)
+  const inside = await read(second, { columns: ['id'], rows: { start: 15, end: 100 } })
+  t.same(inside.records, [15, 16, 17, 18, 19].map(i => [i + 1, { id: expected(i).id }]), 'past the end: up to the last row')
+  t.same((await read(bytes, { columns: null, rows: { start: 20, end: 30 } })).records, [], 'after the last row: none')
+})
+
 t.test('a row longer than the record limit is reported by length, not handed on', async t => {
   const { records } = await read(written('small'), { columns: null, maxRecordBytes: 120 })
   const long = records.filter(r => 'tooLong' in (r[1] as object))
