@@ -15,7 +15,7 @@ const RUNS = 3
 const MiB = 1024 * 1024
 const dir = mkdtempSync(join(tmpdir(), 'datasets-refusals-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-// Seven refusals × four clients × two modes × three runs, of 1.5 to 3 MiB each.
+// Eight refusals × four clients × two modes × three runs, of 1.5 to 3 MiB each.
 t.setTimeout(600_000)
 
 interface Outcome { client: string, mode: string, status?: number, body?: string, error?: string }
@@ -149,6 +149,8 @@ t.test('every refusal of an upload is read by fetch, curl and Python, nothing st
   const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), mid])
   const fields = [{ name: 'name', value: 'refused' }]
   const filePart = (content: Buffer) => ({ name: 'file', filename: 'data.jsonl', content })
+  const jsonFile = join(dir, 'json.body')
+  writeFileSync(jsonFile, JSON.stringify({ name: 'x', file_name: 'x.jsonl', file_size: 10, padding: 'x'.repeat(3 * MiB) }))
   const cases: Case[] = [
     { label: '413 API', url: `${base}/api/datasets`, ...bodyFile('413.body', [...fields, filePart(big)], user.headers), status: 413, message: /larger than the limit of 1,048,576 bytes/ },
     { label: '415 API', url: `${base}/api/datasets`, ...bodyFile('415.body', [...fields, filePart(pdf)], user.headers), status: 415, message: /This is a PDF file/ },
@@ -156,6 +158,7 @@ t.test('every refusal of an upload is read by fetch, curl and Python, nothing st
     { label: '403 API (another site)', url: `${base}/api/datasets`, ...bodyFile('403.body', [...fields, filePart(big)], { ...user.headers, origin: 'http://evil.example' }), status: 403, message: /another site/ },
     { label: '403 form (no CSRF token)', url: `${base}/datasets`, ...bodyFile('form403.body', [...fields, filePart(mid)], { cookie, accept: 'text/html' }), status: 403, message: /security token is missing/ },
     { label: '413 form', url: `${base}/datasets`, ...bodyFile('form413.body', [{ name: '_csrf', value: browser.csrf }, ...fields, filePart(big)], { cookie, accept: 'text/html' }), status: 413, message: /larger than the limit of 1,048,576 bytes/ },
+    { label: '413 JSON body limit (presigned creation)', url: `${base}/api/datasets`, file: jsonFile, headers: { ...user.headers, 'content-type': 'application/json' }, status: 413, message: /too large/i },
     { label: '415 form', url: `${base}/datasets`, ...bodyFile('form415.body', [{ name: '_csrf', value: browser.csrf }, ...fields, filePart(pdf)], { cookie, accept: 'text/html' }), status: 415, message: /This is a PDF file/ }
   ]
   for (const c of cases) await t.test(c.label, async t => await runAllClients(t, c))
