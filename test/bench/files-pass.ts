@@ -3,7 +3,7 @@
 // the records are counted, not analysed. Prints one JSON line.
 import { createReadStream } from 'node:fs'
 import { performance } from 'node:perf_hooks'
-import { LineReader } from '../../src/validation/lines.js'
+import { LineReader } from '../../src/validation/files/lines.js'
 import { JsonArrayReader } from '../../src/validation/files/json-array.js'
 import { fileByteSource } from '../../src/validation/files/byte-source.js'
 import { openParquet, readParquet } from '../../src/validation/files/parquet.js'

@@ -1,4 +1,4 @@
-import { LineReader, type LineSink } from '../lines.js'
+import { LineReader, type LineSink } from './lines.js'
 import { JsonArrayReader, type JsonArraySink } from './json-array.js'
 
 export type JsonFileSink = LineSink & JsonArraySink

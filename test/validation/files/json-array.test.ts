@@ -2,7 +2,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { gzipSync } from 'node:zlib'
 import { JsonArrayReader } from '../../../src/validation/files/json-array.js'
-import { gunzip } from '../../../src/validation/gzip.js'
+import { gunzip } from '../../../src/validation/files/gzip.js'
 
 type Event = ['bom'] | ['record', number, string] | ['tooLong', number, number] | ['fault', number, string]
 
