@@ -2,7 +2,7 @@
 // the source that builds them (so a change of that code builds them again), seeded random text
 // and conversations, and the reference tokenizer (Hugging Face `tokenizers`).
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Tokenizer } from 'tokenizers'
@@ -10,7 +10,8 @@ import type { Conversation, Turn } from '../../../src/validation/turns/turn.js'
 
 const SOURCE = new URL('../../../src/validation/tokenizers/models/', import.meta.url)
 const hash = createHash('sha256')
-for (const file of readdirSync(SOURCE).filter(name => name.endsWith('.ts')).sort()) hash.update(readFileSync(new URL(file, SOURCE)))
+// The files whose code decides what the build writes.
+for (const file of ['added-tokens.ts', 'files.ts', 'merge.ts', 'pair-table.ts', 'pretokenize.ts', 'registry.ts', 'tables.ts']) hash.update(readFileSync(new URL(file, SOURCE)))
 hash.update(readFileSync(new URL('../../../src/validation/rank-table.ts', import.meta.url)))
 export const TABLES_DIR = join(tmpdir(), `datasets-model-tables-${hash.digest('hex').slice(0, 12)}`)
 process.env.MODEL_TABLES_DIR = TABLES_DIR
@@ -69,9 +70,14 @@ export const PIECES = [
   '[multimodal]', '<table>', '</td>', '▁', '▁▁', '>▁</', 'x▁y', '\ud800', '\udc00x', 'Ω≈ç√', 'مرحبا', 'שלום', 'Привет', 'γειά', 'ไทย', 'हिन्दी'
 ]
 
-export function randomText (next: () => number, pieces = 1 + Math.floor(next() * 24)): string {
+/** The pieces that are a special token of some model (the others, <think> or <unused12>, are ordinary added tokens). */
+const SPECIAL = /<\|(begin_of_text|eot_id|start_header_id|python_tag|im_start|im_end|endoftext)\|>|<(bos|eos|pad|start_of_turn|end_of_turn)>/
+const ORDINARY = PIECES.filter(piece => !SPECIAL.test(piece))
+
+export function randomText (next: () => number, pieces = 1 + Math.floor(next() * 24), specials = true): string {
+  const from = specials ? PIECES : ORDINARY
   let text = ''
-  for (let i = 0; i < pieces; i++) text += PIECES[Math.floor(next() * PIECES.length)]
+  for (let i = 0; i < pieces; i++) text += from[Math.floor(next() * from.length)]
   return text
 }
 
@@ -80,6 +86,8 @@ const TOOLS = [
   { type: 'function', function: { name: 'search', description: 'Searches "the web"\n<b>fast</b>', parameters: { type: 'object', properties: { q: { type: 'string' } } } } }
 ]
 
+const randomTextOf = randomText
+
 const turn = (role: Turn['role'], content: string, extra: Partial<Turn> = {}): Turn =>
   ({ role, content, tool_calls: null, reasoning: null, weight: 1, tool_call_id: null, ...extra })
 
@@ -87,9 +95,10 @@ const turn = (role: Turn['role'], content: string, extra: Partial<Turn> = {}): T
  * A random conversation: an optional system turn, user/assistant exchanges with content from
  * randomText, some assistant turns with reasoning, tool calls (answered by tool turns) or
  * weight 0, and the declared tools when a call is made. `alternate` keeps it to what every
- * template accepts.
+ * template accepts; `specials` lets content hold special-token strings.
  */
-export function randomConversation (next: () => number, alternate = false): Conversation {
+export function randomConversation (next: () => number, alternate = false, specials = next() < 0.2): Conversation {
+  const randomText = (n: () => number, pieces?: number) => randomTextOf(n, pieces, specials)
   const turns: Turn[] = []
   if (next() < 0.5) turns.push(turn('system', randomText(next)))
   let tools: unknown[] | null = null

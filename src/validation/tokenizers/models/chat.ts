@@ -8,10 +8,14 @@
  * the conversation before it with add_generation_prompt true; the turn's tokens run from the end
  * of that prefix through the first special token the template emits after it (its end-of-turn
  * token). Templates that rewrite earlier turns:
- * - when the full text does not start with the prefix, the turn starts where they first differ;
- * - Qwen 3 drops the reasoning of assistant turns before the last user turn: those turns train
- *   their answer alone, as rendered; the turns after the last user turn train their
- *   `<think>` block too (an empty one when they have no reasoning), as the template renders it.
+ * - when the full text does not start with the prefix, the turn starts in the full text after as
+ *   many of the template's special tokens as the prefix holds and the text the prefix ends with
+ *   (its generation prompt); failing that, where the two texts first differ;
+ * - Qwen 3 renders reasoning only for the assistant turns after the last user turn, and an
+ *   empty `<think>` block for the last turn without reasoning. Each turn trains what the full
+ *   text holds for it: an earlier turn its answer alone, a later one its `<think>` block too.
+ *   A prefix (the conversation before turn i) can show reasoning of a turn the full text shows
+ *   without (a tool-calling turn followed by a user turn): the rule above finds the turn.
  * A template that raises, for the conversation or for the prefix of a trained turn, gives its
  * own message as `template_error`.
  *
@@ -123,10 +127,8 @@ export class ChatCounter {
         if (turn.role !== 'assistant' || turn.weight !== 1) continue
         step = `the conversation before turn ${i} with add_generation_prompt, to find what turn ${i} trains`
         const prefix = this.render(context(i, true))
-        let same = 0
-        if (marked.startsWith(prefix)) same = prefix.length
-        else while (same < prefix.length && marked.charCodeAt(same) === prefix.charCodeAt(same)) same++
-        const cut = positions === null ? same : positions[same]
+        const start = this.turnStart(marked, prefix)
+        const cut = positions === null ? start : positions[start]
         const end = rendered.specialFrom(cut)
         assistantTokens += (end === -1 ? rendered.tokens : rendered.tokensThrough(end)) - rendered.tokensBefore(cut)
       }
@@ -135,6 +137,25 @@ export class ChatCounter {
       const message = error instanceof Error ? error.message : String(error)
       return { tokens: 0, assistantTokens: 0, templateError: step === 'the conversation' ? message : `${message} (rendering ${step})` }
     }
+  }
+
+  /** Where the turn whose prefix the template rendered starts in the full text (both marked). */
+  private turnStart (marked: string, prefix: string): number {
+    if (marked.startsWith(prefix)) return prefix.length
+    const specials = this.counter.specials
+    let count = 0
+    let tail = 0
+    for (let at = specials.find(prefix, 0, prefix.length); at !== -1; at = specials.find(prefix, tail, prefix.length)) {
+      count++
+      tail = specials.matchEnd
+    }
+    let end = 0
+    for (let k = 0; k < count && end !== -1; k++) end = specials.find(marked, end, marked.length) === -1 ? -1 : specials.matchEnd
+    const rest = prefix.slice(tail)
+    if (end !== -1 && marked.startsWith(rest, end)) return end + rest.length
+    let same = 0
+    while (same < prefix.length && marked.charCodeAt(same) === prefix.charCodeAt(same)) same++
+    return same
   }
 
   private pickMarker (strings: string): string {

@@ -10,7 +10,7 @@
  */
 
 import { createHash } from 'node:crypto'
-import { mkdir, open, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { RankTable } from '../../rank-table.js'
 import { PairTable } from './pair-table.js'
@@ -92,8 +92,14 @@ export async function writeModel (entry: ModelEntry): Promise<ModelManifest> {
   await mkdir(MODEL_TABLES_DIR, { recursive: true })
   const buffers = sections(tables)
   const header = new Int32Array([MAGIC, FORMAT, buffers.length, ...buffers.map(b => b.byteLength)])
-  await writeFile(new URL(`${entry.id}.tables`, MODEL_TABLES_DIR), Buffer.concat([Buffer.from(header.buffer), ...buffers.map(b => Buffer.from(new Uint8Array(b)))]))
-  await writeFile(new URL(`${entry.id}.json`, MODEL_TABLES_DIR), JSON.stringify(manifest))
+  // Each file is written under a temporary name, then renamed: a reader never sees half a file.
+  const write = async (name: string, data: Buffer | string) => {
+    const temporary = new URL(`${name}.${process.pid}.tmp`, MODEL_TABLES_DIR)
+    await writeFile(temporary, data)
+    await rename(temporary, new URL(name, MODEL_TABLES_DIR))
+  }
+  await write(`${entry.id}.tables`, Buffer.concat([Buffer.from(header.buffer), ...buffers.map(b => Buffer.from(new Uint8Array(b)))]))
+  await write(`${entry.id}.json`, JSON.stringify(manifest))
   return manifest
 }
 
