@@ -6,51 +6,68 @@
 
 interface TrieNode {
   next: Map<number, TrieNode>
-  /** Set when a token ends here. */
-  end: boolean
+  /** Set when a token ends here: 1, or 2 for a token of the second set. */
+  end: number
 }
 
 export class AddedTokenMatcher {
-  private readonly root: TrieNode = { next: new Map(), end: false }
-  private readonly starts = new Uint8Array(65536)
+  private readonly root: TrieNode = { next: new Map(), end: 0 }
+  // The characters a token starts with, as a one-character class: a regex search skips to the
+  // next of them much faster than a loop over every character.
+  private readonly startSearch: RegExp
   readonly size: number
-  /** Set by find: the end of the match it returned. */
+  /** Set by find: the end of the match it returned, and whether it is of the second set. */
   matchEnd = -1
+  matchSecond = false
 
-  constructor (tokens: readonly string[]) {
-    this.size = tokens.length
-    for (const token of tokens) {
-      if (token.length === 0) continue
-      let node = this.root
-      for (let i = 0; i < token.length; i++) {
-        const c = token.charCodeAt(i)
-        let child = node.next.get(c)
-        if (!child) {
-          child = { next: new Map(), end: false }
-          node.next.set(c, child)
+  /** `second`: more tokens, told apart by matchSecond (one search finds both sets). */
+  constructor (tokens: readonly string[], second: readonly string[] = []) {
+    this.size = tokens.length + second.length
+    const starts = new Set<number>()
+    for (const [set, list] of [[1, tokens], [2, second]] as const) {
+      for (const token of list) {
+        if (token.length === 0) continue
+        let node = this.root
+        for (let i = 0; i < token.length; i++) {
+          const c = token.charCodeAt(i)
+          let child = node.next.get(c)
+          if (!child) {
+            child = { next: new Map(), end: 0 }
+            node.next.set(c, child)
+          }
+          node = child
         }
-        node = child
+        node.end = set
+        starts.add(token.charCodeAt(0))
       }
-      node.end = true
-      this.starts[token.charCodeAt(0)] = 1
     }
+    const hex = (c: number) => '\\u' + c.toString(16).padStart(4, '0')
+    this.startSearch = new RegExp(starts.size ? `[${Array.from(starts, hex).join('')}]` : '[^\\s\\S]', 'g')
   }
 
   /** The start of the leftmost-longest token in text[from, to), or -1; its end goes to matchEnd. */
   find (text: string, from: number, to: number): number {
     if (this.size === 0) return -1
-    const starts = this.starts
+    const search = this.startSearch
     for (let i = from; i < to; i++) {
-      if (starts[text.charCodeAt(i)] === 0) continue
+      search.lastIndex = i
+      if (!search.test(text)) return -1
+      i = search.lastIndex - 1
+      if (i >= to) return -1
       let node: TrieNode | undefined = this.root
       let end = -1
+      let set = 0
       for (let j = i; j < to; j++) {
         node = node.next.get(text.charCodeAt(j))
         if (!node) break
-        if (node.end) end = j + 1
+        if (node.end !== 0) {
+          end = j + 1
+          set = node.end
+        }
       }
       if (end !== -1) {
         this.matchEnd = end
+        this.matchSecond = set === 2
         return i
       }
     }

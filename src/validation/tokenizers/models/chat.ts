@@ -94,10 +94,10 @@ export class ChatCounter {
     }
     let messages: unknown = templateMessages(conversation.turns)
     let tools: unknown = conversation.tools
-    let strings = ''
-    mapStrings([messages, tools], text => { strings += text + '\n'; return text })
     let marker: string | null = null
-    if (this.counter.specials.occursIn(strings)) {
+    if (this.holdsSpecialToken([messages, tools])) {
+      let strings = ''
+      mapStrings([messages, tools], text => { strings += text + '\n'; return text })
       marker = this.pickMarker(strings)
       const specials = this.counter.spec.specialTokens
       const byToken = new Map(specials.map((token, k) => [token, k]))
@@ -137,6 +137,13 @@ export class ChatCounter {
       const message = error instanceof Error ? error.message : String(error)
       return { tokens: 0, assistantTokens: 0, templateError: step === 'the conversation' ? message : `${message} (rendering ${step})` }
     }
+  }
+
+  private holdsSpecialToken (value: unknown): boolean {
+    if (typeof value === 'string') return this.counter.specials.occursIn(value)
+    if (Array.isArray(value)) return value.some(item => this.holdsSpecialToken(item))
+    if (typeof value === 'object' && value !== null) return Object.values(value).some(item => this.holdsSpecialToken(item))
+    return false
   }
 
   /** Where the turn whose prefix the template rendered starts in the full text (both marked). */

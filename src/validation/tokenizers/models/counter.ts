@@ -26,6 +26,8 @@ export class ModelCounter {
   readonly spec: ModelSpec
   readonly specials: AddedTokenMatcher
   private readonly added: AddedTokenMatcher
+  /** The added tokens, then the special ones (matchSecond): one search for a rendered template. */
+  readonly allAdded: AddedTokenMatcher
   private readonly tables: ModelTables
   private readonly scratch = new Utf8Scratch()
   private ids = new Int32Array(1024)
@@ -40,6 +42,7 @@ export class ModelCounter {
     this.tables = tables
     this.specials = new AddedTokenMatcher(spec.specialTokens)
     this.added = new AddedTokenMatcher(spec.addedTokens)
+    this.allAdded = new AddedTokenMatcher(spec.addedTokens, spec.specialTokens)
     this.sticky = spec.pattern === null ? null : new RegExp(spec.pattern, 'uy')
     this.search = spec.pattern === null ? null : new RegExp(spec.pattern, 'ug')
     this.joinsSpace = new Set(Array.from(spec.joinsSpace, c => c.charCodeAt(0)))
@@ -52,16 +55,18 @@ export class ModelCounter {
     for (;;) {
       const start = this.added.find(text, at, to)
       if (start === -1) break
-      if (start > at) count += this.countGap(text.slice(at, start))
+      if (start > at) count += this.countGap(text, at, start)
       count++
       at = this.added.matchEnd
     }
-    if (at < to) count += this.countGap(at === 0 && to === text.length ? text : text.slice(at, to))
+    if (at < to) count += this.countGap(text, at, to)
     this.scratch.shrink()
     return count
   }
 
-  private countGap (gap: string): number {
+  /** Tokens of text[from, to), which holds no added token. */
+  countGap (text: string, from: number, to: number): number {
+    const gap = from === 0 && to === text.length ? text : text.slice(from, to)
     return this.spec.family === 'byte-level' ? this.countByteLevel(gap) : this.countSentencePiece(gap)
   }
 
@@ -183,8 +188,47 @@ function utf8 (point: number, out: Uint8Array): number {
   return 4
 }
 
-/** Whether NFC could change text: characters below U+0300 are never composed or reordered. */
+let nfcFlags: Uint8Array | null = null
+const MARK = /\p{M}/u
+
+/**
+ * The characters NFC may change or compose with what precedes them (NFC_Quick_Check No or Maybe):
+ * those NFC maps to something else, the marks, and the Hangul jamo. Text without any is already
+ * NFC, and most text has none: normalising every gap would cost a copy of it.
+ */
+function flags (): Uint8Array {
+  if (nfcFlags) return nfcFlags
+  nfcFlags = new Uint8Array(65536)
+  for (let c = 0x300; c < 65536; c++) {
+    if (c >= 0xd800 && c < 0xe000) {
+      nfcFlags[c] = 2 // beyond the BMP: the character is checked whole
+      continue
+    }
+    const char = String.fromCharCode(c)
+    if ((c >= 0x1100 && c < 0x1200) || MARK.test(char) || char.normalize('NFC') !== char) nfcFlags[c] = 1
+  }
+  return nfcFlags
+}
+
+const astral = new Map<number, boolean>()
+
+/** Whether NFC could change text. */
 function needsNfc (text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x300) return true
+  const table = flags()
+  for (let i = 0; i < text.length; i++) {
+    const flag = table[text.charCodeAt(i)]
+    if (flag === 0) continue
+    if (flag === 1) return true
+    const point = text.codePointAt(i)!
+    if (point < 0x10000) return true // a lone surrogate
+    let changes = astral.get(point)
+    if (changes === undefined) {
+      const char = String.fromCodePoint(point)
+      changes = MARK.test(char) || char.normalize('NFC') !== char
+      astral.set(point, changes)
+    }
+    if (changes) return true
+    i++
+  }
   return false
 }

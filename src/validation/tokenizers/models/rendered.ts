@@ -27,6 +27,22 @@ export class RenderedCount {
     let count = 0
     let at = 0
     let from = 0
+    if (plain.length === 0) {
+      // One search finds the special and the other added tokens (they cannot overlap: tables.ts).
+      const all = counter.allAdded
+      for (let start = all.find(text, 0, text.length); start !== -1; start = all.find(text, at, text.length)) {
+        if (start > at) count += counter.countGap(text, at, start)
+        if (all.matchSecond) {
+          this.specialStarts.push(start)
+          this.specialEnds.push(all.matchEnd)
+          this.before.push(count)
+        }
+        count++
+        at = all.matchEnd
+      }
+      this.tokens = count + (at < text.length ? counter.countGap(text, at, text.length) : 0)
+      return
+    }
     for (;;) {
       const start = counter.specials.find(text, from, text.length)
       if (start === -1) break

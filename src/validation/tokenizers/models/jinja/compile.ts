@@ -271,6 +271,8 @@ function compileFor (node: any): Stmt {
   const bind = assign(node.loopvar)
   const body = compileBody(node.body)
   const otherwise = compileBody(node.defaultBlock)
+  // The loop variable is made only for bodies that name it (a render runs many loops).
+  const usesLoop = JSON.stringify(node.body).includes('"value":"loop"')
   return (scope, out) => {
     let items = iterate(iterable(scope))
     if (condition) items = items.filter(item => { const inner = { vars: new Map(), parent: scope }; bind(inner, item); return truthy(condition(inner)) })
@@ -278,11 +280,13 @@ function compileFor (node: any): Stmt {
     for (let i = 0; i < n; i++) {
       const inner: Scope = { vars: new Map(), parent: scope }
       bind(inner, items[i])
-      const cycle: Callable = c => c.args[i % c.args.length]
-      inner.vars.set('loop', {
-        index: i + 1, index0: i, revindex: n - i, revindex0: n - i - 1, first: i === 0, last: i === n - 1, length: n, depth: 1, depth0: 0,
-        previtem: i > 0 ? items[i - 1] : new Undefined('there is no previous item'), nextitem: i + 1 < n ? items[i + 1] : new Undefined('there is no next item'), cycle
-      })
+      if (usesLoop) {
+        const cycle: Callable = c => c.args[i % c.args.length]
+        inner.vars.set('loop', {
+          index: i + 1, index0: i, revindex: n - i, revindex0: n - i - 1, first: i === 0, last: i === n - 1, length: n, depth: 1, depth0: 0,
+          previtem: i > 0 ? items[i - 1] : new Undefined('there is no previous item'), nextitem: i + 1 < n ? items[i + 1] : new Undefined('there is no next item'), cycle
+        })
+      }
       if (body(inner, out) === BREAK) break
     }
     return n === 0 ? otherwise(scope, out) : NEXT
