@@ -29,16 +29,26 @@ export async function testModel (id: string): Promise<Awaited<ReturnType<typeof 
 
 export { models }
 
+// Loading a reference takes seconds: each is loaded once a process.
+const references = new Map<string, Tokenizer>()
+const once = (key: string, load: () => Tokenizer): Tokenizer => {
+  let tokenizer = references.get(key)
+  if (!tokenizer) references.set(key, tokenizer = load())
+  return tokenizer
+}
+
 /** The reference: the model's tokenizer.json in `tokenizers`, its special tokens removed (they are plain text in content). */
 export function referenceTokenizer (id: string): Tokenizer {
-  const json = JSON.parse(readFileSync(files.packageFile(models.modelEntry(id)!, 'models/tokenizer.json'), 'utf8'))
-  json.added_tokens = json.added_tokens.filter((token: { special: boolean }) => !token.special)
-  return Tokenizer.fromString(JSON.stringify(json))
+  return once(`plain ${id}`, () => {
+    const json = JSON.parse(readFileSync(files.packageFile(models.modelEntry(id)!, 'models/tokenizer.json'), 'utf8'))
+    json.added_tokens = json.added_tokens.filter((token: { special: boolean }) => !token.special)
+    return Tokenizer.fromString(JSON.stringify(json))
+  })
 }
 
 /** The reference with its special tokens, for text whose special tokens all come from a template. */
 export function fullReferenceTokenizer (id: string): Tokenizer {
-  return Tokenizer.fromFile(files.packageFile(models.modelEntry(id)!, 'models/tokenizer.json'))
+  return once(`full ${id}`, () => Tokenizer.fromFile(files.packageFile(models.modelEntry(id)!, 'models/tokenizer.json')))
 }
 
 export async function referenceCount (tokenizer: Tokenizer, text: string): Promise<number> {
