@@ -1,0 +1,3 @@
+import { equalityTests } from './equality.js'
+
+equalityTests('llama-3.2')

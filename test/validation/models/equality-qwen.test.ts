@@ -1,0 +1,3 @@
+import { equalityTests } from './equality.js'
+
+equalityTests('qwen3')
