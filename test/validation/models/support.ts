@@ -12,7 +12,7 @@ const SOURCE = new URL('../../../src/validation/tokenizers/models/', import.meta
 const hash = createHash('sha256')
 // The files whose code decides what the build writes.
 for (const file of ['added-tokens.ts', 'files.ts', 'merge.ts', 'pair-table.ts', 'pretokenize.ts', 'registry.ts', 'tables.ts']) hash.update(readFileSync(new URL(file, SOURCE)))
-hash.update(readFileSync(new URL('../../../src/validation/rank-table.ts', import.meta.url)))
+hash.update(readFileSync(new URL('../../../src/validation/tokenizers/rank-table.ts', import.meta.url)))
 export const TABLES_DIR = join(tmpdir(), `datasets-model-tables-${hash.digest('hex').slice(0, 12)}`)
 process.env.MODEL_TABLES_DIR = TABLES_DIR
 

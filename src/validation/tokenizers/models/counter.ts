@@ -12,7 +12,7 @@
  * template emitted (see chat.ts).
  */
 
-import { hashBytes } from '../../rank-table.js'
+import { hashBytes } from '../rank-table.js'
 import { AddedTokenMatcher } from './added-tokens.js'
 import { mergeCount } from './merge.js'
 import type { ModelSpec, ModelTables } from './tables.js'

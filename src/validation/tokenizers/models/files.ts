@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto'
 import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { RankTable } from '../../rank-table.js'
+import { RankTable } from '../rank-table.js'
 import { PairTable } from './pair-table.js'
 import { modelEntry, type ModelEntry, type RegistryEntry } from './registry.js'
 import { buildTables, type ModelSpec, type ModelTables } from './tables.js'

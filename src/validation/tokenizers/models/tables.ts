@@ -12,7 +12,7 @@
  * naming the field, so a new model is checked when it is added.
  */
 
-import { RankTable } from '../../rank-table.js'
+import { RankTable } from '../rank-table.js'
 import { tokenSetsOverlap } from './added-tokens.js'
 import { mergeCount } from './merge.js'
 import { PairTable } from './pair-table.js'

@@ -3,7 +3,7 @@
  * of rank-table.ts), so that looking a piece up in a table allocates nothing.
  */
 
-import { finishHash, HASH_PRIME, HASH_SEED } from '../../rank-table.js'
+import { finishHash, HASH_PRIME, HASH_SEED } from '../rank-table.js'
 
 /** U+2581, SentencePiece's space, as UTF-8. */
 const SPACE_MARK = [0xe2, 0x96, 0x81]
