@@ -215,7 +215,8 @@ export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Dat
       return { outcome: report.outcome, stats: report.stats, counts: report.counts, errors: report.errors, warnings: report.warnings, ...(report.notes ? { notes: report.notes } : {}) }
     },
 
-    async records (userId: string, id: string, offset: number, limit: number) {
+    /** A page of records in the turn model, read in the dataset's format; `raw` adds each record's JSON. */
+    async records (userId: string, id: string, offset: number, limit: number, options: { raw?: boolean } = {}) {
       const dataset = await this.get(userId, id)
       if (dataset.status === 'uploading') throw new Conflict('The file has not been uploaded yet.')
       let stream
@@ -224,7 +225,7 @@ export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Dat
       } catch {
         throw storageUnavailable()
       }
-      return await readRecords(stream, offset, limit, { format: (dataset.stats as { format?: string } | null)?.format })
+      return await readRecords(stream, offset, limit, { raw: options.raw, format: (dataset.stats as { format?: string } | null)?.format })
     },
 
     /** The original file as stored, for a download streamed through this ownership check. */

@@ -28,6 +28,12 @@ export const PAGE_SORTS = new Map<string, { sort: SortKey, order: 'asc' | 'desc'
 
 const TURN_ROLES = new Set<string>(ROLES)
 
+/** The record formats by their name in `stats.format` (dataset-format.md, "Record formats"), as people call them. */
+const FORMAT_LABELS = new Map<string, string>([
+  ['openai', 'OpenAI chat'], ['sharegpt', 'ShareGPT'], ['alpaca', 'Alpaca'],
+  ['prompt_completion', 'Prompt / completion'], ['text', 'Plain text'], ['native', 'Native (v1)']
+])
+
 export const vocabulary = {
   statuses: DATASET_STATUSES,
   /** The status filter's choices, in the order the datasets page offers them. */
@@ -36,6 +42,10 @@ export const vocabulary = {
   isFinal: (status: string): boolean => FINAL_STATUSES.has(status),
   /** A turn's role that the viewer has a colour for (the contract's four). */
   isKnownRole: (role: string): boolean => TURN_ROLES.has(role),
+  /** A stored `stats.format` as a label; null when there is none (a dataset not validated yet). */
+  /** The labels of every record format, as the upload form lists them. */
+  formatLabels: [...FORMAT_LABELS.values()],
+  formatLabel: (format: unknown): string | null => typeof format === 'string' ? FORMAT_LABELS.get(format) ?? format : null,
   pageSorts: PAGE_SORTS
 }
 

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { DATASET_STATUSES, PAGE_SORTS, SORT_KEYS } from '../datasets/vocabulary.js'
-import { TOKENIZERS } from '../validation/index.js'
+import { FORMAT_NAMES, TOKENIZERS } from '../validation/index.js'
 import { IdParams, Ok, StringEnum } from './common.js'
 
 export const MAX_LIMIT = 100
@@ -38,7 +38,8 @@ export const PageListQuery = Type.Object({
 /** GET /api/datasets/:id/records */
 export const RecordsQuery = Type.Object({
   offset: Type.Integer({ minimum: 0, default: 0, description: 'physical lines to skip' }),
-  limit: Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: 20 })
+  limit: Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: 20 }),
+  raw: Type.Boolean({ default: false, description: 'true: each record\'s original JSON under `raw` too' })
 })
 
 /** GET /datasets/:id/records: `line` ("jump to line N") wins over offset. */
@@ -101,12 +102,31 @@ export const Report = Ok(Type.Object({
   warnings: Type.Array(Issue)
 }, { description: 'the CLI\'s --json shape' }))
 
+const ToolCall = Type.Object({
+  id: Type.Union([Type.String(), Type.Null()], { description: 'null where the format has none (sharegpt, legacy function_call)' }),
+  name: Type.String(),
+  arguments: Type.String({ description: 'JSON text' })
+})
+
+/** dataset-format.md, "Turns: one model for every format". */
+const Turn = Type.Object({
+  role: StringEnum(['system', 'user', 'assistant', 'tool']),
+  content: Type.String({ description: '"" for an assistant turn with only tool calls' }),
+  tool_calls: Type.Union([Type.Array(ToolCall), Type.Null()]),
+  reasoning: Type.Union([Type.String(), Type.Null()], { description: 'reasoning_content of an assistant turn' }),
+  weight: Type.Integer({ minimum: 0, maximum: 1, description: '0: context, not trained' }),
+  tool_call_id: Type.Union([Type.String(), Type.Null()], { description: 'the call a tool turn answers' })
+})
+
 export const Records = Ok(Type.Object({
   records: Type.Array(Type.Object({
     line: Type.Integer(),
     conversation_id: Type.Unknown(),
-    turns: Type.Unknown(),
-    raw: Type.Optional(Type.String({ description: 'the line as text when it is not a JSON object' }))
+    format: Type.Union([StringEnum([...FORMAT_NAMES]), Type.Null()], { description: 'the format the record was read in: its own, else the file\'s' }),
+    turns: Type.Union([Type.Array(Turn), Type.Null()], { description: 'the turns that could be read, in the turn model; null when there are none to read' }),
+    text: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'text records: the text' })),
+    tools: Type.Optional(Type.Array(Type.Unknown(), { description: 'declared tools, in OpenAI\'s shape' })),
+    raw: Type.Optional(Type.Unknown({ description: 'with raw=true: the record\'s original JSON; always the line as text (at most 4,000 characters) when it is not a JSON object' }))
   })),
   next_offset: Type.Union([Type.Integer(), Type.Null()])
 }))

@@ -13,6 +13,7 @@ mkdirSync(ARTIFACTS, { recursive: true })
 const CORPUS_FILE = join(import.meta.dirname, '..', '..', '..', 'shared', 'corpus', 'public', 'llamafactory_identity.jsonl')
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'multilingual.jsonl')
 const CODE_FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'code-turns.jsonl')
+const TOOLS_FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'formats', 'openai-tools.jsonl')
 
 t.test('a user uploads, watches validation, reads conversations, deletes and restores', async t => {
   const app = await buildTestApp(t)
@@ -186,9 +187,28 @@ t.test('a user uploads, watches validation, reads conversations, deletes and res
   await page.click('#records details summary')
   await shot('bubbles')
 
+  // An OpenAI file with tool calls: the guide is linked from the form, the viewer shows each call.
+  await page.goto(`${base}/datasets/new`)
+  t.equal(await page.locator('#upload-form a[href="/formats"]').count(), 1, 'the form links the format guide')
+  await page.fill('input[name=name]', 'Tool calls')
+  await page.setInputFiles('input[name=file]', { name: 'openai-tools.jsonl', mimeType: 'application/jsonl', buffer: readFileSync(TOOLS_FIXTURE) })
+  await page.click('[data-upload-submit]')
+  await page.waitForURL(/\/datasets\/[0-9a-f-]{36}$/)
+  await page.waitForSelector('#dataset-status .badge-ready', { timeout: 60_000 })
+  t.match(await page.textContent('#dataset-fields'), /Format\s*OpenAI chat/, 'the detected format is named')
+  const call = page.locator('#line-1 .tool-call').first()
+  await call.waitFor()
+  t.equal(await call.locator('summary code').innerText(), 'get_weather', 'the function name')
+  t.equal(await call.locator('.arguments').innerText(), '{\n  "city": "Lima"\n}', 'its arguments, pretty-printed')
+  await call.locator('summary').click()
+  t.notOk(await call.locator('.arguments').isVisible(), 'the call collapses')
+  t.match(await page.locator('#line-1 .bubble-tool').first().innerText(), /result of get_weather/i, 'the result names its call')
+  t.match(await page.locator('#line-2 .bubble.not-trained').innerText(), /not trained/i, 'weight 0 is marked')
+  await page.locator('#line-1').screenshot({ path: join(ARTIFACTS, `${String(++step).padStart(2, '0')}-tool-calls.png`) })
+
   // Search narrows the list, live.
   await page.goto(`${base}/datasets`)
-  t.equal(await page.locator('.card').count(), 3)
+  t.equal(await page.locator('.card').count(), 4)
   await page.fill('input[name=search]', 'broken')
   await page.waitForFunction(() => document.querySelectorAll('.card').length === 1)
   t.match(page.url(), /search=broken/, 'the search is in the URL')

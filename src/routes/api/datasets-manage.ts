@@ -25,10 +25,10 @@ const datasetsManageApi: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => reply.ok(await app.datasets.report(request.user!.id, request.params.id)))
 
   app.get('/api/datasets/:id/records', {
-    schema: { tags, summary: 'The conversations, read from storage', params: DatasetParams, querystring: RecordsQuery, response: responses({ 200: Records }, [400, 404, 409, 503]) }
+    schema: { tags, summary: 'The conversations in the turn model, read from storage', params: DatasetParams, querystring: RecordsQuery, response: responses({ 200: Records }, [400, 404, 409, 503]) }
   }, async (request, reply) => {
-    const { offset, limit } = request.query
-    return reply.ok(await app.datasets.records(request.user!.id, request.params.id, offset, limit))
+    const { offset, limit, raw } = request.query
+    return reply.ok(await app.datasets.records(request.user!.id, request.params.id, offset, limit, { raw }))
   })
 
   app.get('/api/datasets/:id/download', {

@@ -9,6 +9,7 @@ import { downloadHeaders } from '../../datasets/serialize.js'
 import { PAGE_SORTS, vocabulary } from '../../datasets/vocabulary.js'
 import { DatasetParams, IssuesQuery, PageListQuery, RecordsPageQuery, type ListQuery } from '../../schemas/datasets.js'
 import { receiveUpload, uploadRateLimit } from '../upload.js'
+import { shownTurns } from '../../views/conversation.js'
 
 const RECORDS_PER_PAGE = 20
 const PAGE_SIZE = 20
@@ -152,7 +153,7 @@ const datasetPages: FastifyPluginAsyncTypebox<{ uploadsPerMinute: number }> = as
       if (!(error instanceof Conflict || error instanceof Unavailable)) throw error
       failure = error.message
     }
-    return await reply.render('datasets/_records', { dataset, page, offset, failure, flagged })
+    return await reply.render('datasets/_records', { dataset, page, offset, failure, flagged, shownTurns })
   })
 
   app.get('/datasets/:id/download', { schema: { params: DatasetParams } }, async (request, reply) => {
