@@ -60,6 +60,14 @@ t.test('function_call and observation turns, tools', async t => {
   t.same(await found({ conversations: [human(), gpt()], tools: '' }), [], '"" is no tools (LLaMA-Factory writes it)')
 })
 
+t.test('conversation-level warnings point at conversations', async t => {
+  const report = await check(line({ conversations: [human('one two three')] }) + line({ conversations: [human('one two three')] }), { contextLimit: 2 })
+  t.same(issues(report), [
+    [1, 'no_assistant_turn', 'conversations'], [1, 'too_many_tokens', 'conversations'],
+    [2, 'no_assistant_turn', 'conversations'], [2, 'duplicate_conversation', 'conversations'], [2, 'too_many_tokens', 'conversations']
+  ])
+})
+
 t.test('the system field: a system turn first', async t => {
   const report = await check(line({ system: 'Be brief.', conversations: [human(), gpt()] }))
   t.same(issues(report), [])

@@ -35,6 +35,8 @@ t.test('alpaca: instruction (+ "\\n" + input), output, system, history', async t
   t.same(await found({ id: [], system: 5, history: [1], instruction: null, input: 2, output: 3 }),
     [['invalid_conversation_id', 'id'], ['invalid_field', 'system'], ['invalid_field', 'history[0]'], ['missing_content', 'instruction'], ['invalid_field', 'input'], ['missing_content', 'output']], 'path order')
   t.same(await found({ instruction: 'x <|endoftext|>', output: 'y' }), [['special_token_in_content', 'instruction']])
+  const long = await check(line({ instruction: 'one two three', output: 'four' }) + line({ instruction: 'one two three', output: 'four' }), { contextLimit: 2 })
+  t.same(issues(long), [[1, 'too_many_tokens', ''], [2, 'duplicate_conversation', ''], [2, 'too_many_tokens', '']], 'conversation-level issues of a record with no container: path ""')
   const afterFirst = await check(line({ instruction: 'a', output: 'b' }) + line({ output: 'only' }))
   t.same(issues(afterFirst), [[2, 'missing_content', 'instruction']], 'a record without instruction in an alpaca file')
 })
