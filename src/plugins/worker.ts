@@ -72,8 +72,10 @@ export default fp<WorkerPluginOptions>(async (app, { databaseUrl, concurrency, e
   events.on('worker:create', ({ worker }) => { workerIds.add(worker.workerId) })
   // Validation's analysis threads, kept for the life of the process and warmed with the
   // default tokenizer: a small file is ready in well under a second, a big one uses every core.
+  // Warmed in the background: a slow start (a busy machine, threads loading from source) must not
+  // hold up the server's start; a job that comes first simply waits for its threads.
   const analysisPool = createAnalysisPool(Math.max(1, Math.min(availableParallelism(), 4)), validation)
-  await analysisPool.warm('o200k_base')
+  analysisPool.warm('o200k_base').catch(error => app.log.warn({ err: error }, 'warming the analysis threads failed'))
 
   const runner = await run({
     pgPool: pool,
