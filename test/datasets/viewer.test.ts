@@ -38,7 +38,7 @@ t.test('the viewer shows each format as chat bubbles, with tool calls, results, 
     t.equal((await waitForFinal(app, user.headers, dataset.id)).status, 'ready', `${name} is ready`)
     const response = await browser.get(`/datasets/${dataset.id}/records?offset=0`, { 'hx-request': 'true' })
     t.equal(response.statusCode, 200)
-    return { html: response.body, shown: conversations(response.body) }
+    return { id: dataset.id as string, html: response.body, shown: conversations(response.body) }
   }
 
   const openai = await page('openai-tools.jsonl')
@@ -57,6 +57,14 @@ t.test('the viewer shows each format as chat bubbles, with tool calls, results, 
   t.match(second[3].inner, /^<small class="role">assistant<\/small><details class="reasoning"><summary>Reasoning<\/summary><div class="content">17 × 20 = 340, 17 × 3 = 51, 340 \+ 51 = 391.<\/div><\/details><div class="content">17 × 23 = 340 \+ 51 = 391.<\/div>$/, 'reasoning collapsible, before the answer')
   t.match(openai.shown.get(4)![2].inner, /result of <a href="#line-4-call-1-0"><code>get_time<\/code><\/a>/, 'a legacy function result answers the call before it')
   t.match(openai.html, /<details class="declared-tools"><summary>Tools declared: <code>get_weather<\/code>, <code>get_time<\/code><\/summary>/)
+
+  // The detected format is named on the dataset page and its card; the form names them all.
+  const show = (await browser.get(`/datasets/${openai.id}`)).body
+  t.match(show, /<dt>Format<\/dt><dd>OpenAI chat <small>\(<a href="\/formats#openai">/)
+  t.match(show, /<small>Tool calls<\/small><strong>3<\/strong>/)
+  t.match((await browser.get('/datasets')).body, new RegExp(`id="card-${openai.id}"[\\s\\S]*?<p class="card-stats"><span class="card-format">OpenAI chat</span>`))
+  const form = (await browser.get('/datasets/new')).body
+  t.match(form, /OpenAI chat, ShareGPT, Alpaca, Prompt \/ completion, Plain text, Native \(v1\)\. <a href="\/formats"/, 'the upload form names every format and links the guide')
 
   const sharegpt = await page('sharegpt-tools.jsonl')
   const share = sharegpt.shown.get(1)!
