@@ -10,7 +10,9 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { randomBytes } from 'node:crypto'
 import { CreateBucketCommand } from '@aws-sdk/client-s3'
+import { Upload } from '@aws-sdk/lib-storage'
 import { createStorage } from '../../src/datasets/storage.js'
+import { PART_SIZE, PARTS_IN_FLIGHT } from '../../src/datasets/multipart-upload.js'
 import { ensureServers } from '../../src/embedded/index.js'
 import { startServerProcess } from '../processes.js'
 import { generateDataset } from './generate.js'
@@ -67,7 +69,12 @@ async function main () {
   console.log(`file: ${(size / MiB).toFixed(0)} MiB (${size.toLocaleString('en-US')} bytes)`)
 
   let started = performance.now()
-  const direct = storage.startUpload(`direct/${randomBytes(4).toString('hex')}.jsonl`, createReadStream(big))
+  const direct = new Upload({
+    client: storage.client,
+    params: { Bucket: bucket, Key: `direct/${randomBytes(4).toString('hex')}.jsonl`, Body: createReadStream(big) },
+    partSize: PART_SIZE,
+    queueSize: PARTS_IN_FLIGHT
+  })
   await direct.done()
   const directSeconds = (performance.now() - started) / 1000
 
