@@ -14,6 +14,7 @@ import staticPlugin from './plugins/static.js'
 import multipartPlugin from './plugins/multipart.js'
 import refusedBodiesPlugin from './plugins/refused-bodies.js'
 import datasetsPlugin from './plugins/datasets.js'
+import metricsPlugin from './plugins/metrics.js'
 import notificationsPlugin from './plugins/notifications.js'
 import workerPlugin from './plugins/worker.js'
 import { apiDocs } from './plugins/api-docs.js'
@@ -78,7 +79,8 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
   await app.register(formbody, { bodyLimit: 64 * 1024 })
   await app.register(staticPlugin)
   await app.register(multipartPlugin, { maxUploadBytes: config.maxUploadBytes })
-  await app.register(datasetsPlugin, { maxUploadBytes: config.maxUploadBytes })
+  await app.register(metricsPlugin, { token: config.metricsToken })
+  await app.register(datasetsPlugin, { maxUploadBytes: config.maxUploadBytes, uploads: config.uploads })
   await app.register(notificationsPlugin)
   await app.register(workerPlugin, { databaseUrl: config.databaseUrl, concurrency: config.workerConcurrency, enabled: config.role !== 'web', trashRetentionDays: config.trashRetentionDays, validation: config.validation })
   await app.register(apiDocs)

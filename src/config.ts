@@ -35,6 +35,16 @@ export interface Config {
    * at most this long and this many bytes, so the client reads the refusal; then the connection closes.
    */
   refusedBodyDrain: { seconds: number, bytes: number }
+  /** The memory uploads may hold on their way to storage, and how long they wait for it. */
+  uploads: {
+    bufferBytes: number
+    /** An upload that waited this long for its first buffer is refused with 503. */
+    queueTimeoutSeconds: number
+    /** An upload whose client sends nothing this long is cut (its buffers are freed). */
+    idleTimeoutSeconds: number
+  }
+  /** When set, GET /metrics also answers requests that send it as a bearer token (else loopback only). */
+  metricsToken: string | null
   role: Role
   /** The validation engine's tuning (the engine itself never reads the environment). */
   validation: EngineSettings
@@ -109,6 +119,13 @@ function sessionSecretFor (env: Env, nodeEnv: Config['nodeEnv'], dataDir: string
   return secret
 }
 
+function metricsTokenFrom (env: Env): string | null {
+  const token = env.METRICS_TOKEN?.trim()
+  if (!token) return null
+  if (token.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters long')
+  return token
+}
+
 /**
  * The validation engine's tuning (README, "Configuration"): the server and the CLI both read
  * it here, so a wrong value is one clear line wherever the engine runs.
@@ -162,6 +179,12 @@ export function loadConfig (env: Env = readEnv()): Config {
       seconds: integer(env, 'REFUSED_BODY_DRAIN_SECONDS', 10, 0, 600),
       bytes: integer(env, 'REFUSED_BODY_DRAIN_BYTES', 268_435_456, 0, Number.MAX_SAFE_INTEGER)
     },
+    uploads: {
+      bufferBytes: integer(env, 'UPLOAD_BUFFER_MB', 256, 16, 1_048_576) * 1024 * 1024,
+      queueTimeoutSeconds: integer(env, 'UPLOAD_QUEUE_TIMEOUT_S', 60, 1, 3600),
+      idleTimeoutSeconds: integer(env, 'UPLOAD_IDLE_TIMEOUT_S', 60, 1, 3600)
+    },
+    metricsToken: metricsTokenFrom(env),
     role,
     validation: loadEngineSettings(env)
   }

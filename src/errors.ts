@@ -31,6 +31,15 @@ export class RateLimited extends DomainError {
   }
 }
 
+/** The service is at capacity just now (503): the answer says when to try again. */
+export class Busy extends DomainError {
+  constructor (message: string, readonly retryAfterSeconds: number) {
+    super(message)
+  }
+}
+/** The client stopped sending in the middle of a request. */
+export class TimedOut extends DomainError {}
+
 const STATUS = new Map<abstract new (...args: never[]) => DomainError, number>([
   [InvalidInput, 400],
   [NotSignedIn, 401],
@@ -41,7 +50,9 @@ const STATUS = new Map<abstract new (...args: never[]) => DomainError, number>([
   [TooLarge, 413],
   [UnsupportedType, 415],
   [RateLimited, 429],
-  [Unavailable, 503]
+  [TimedOut, 408],
+  [Unavailable, 503],
+  [Busy, 503]
 ])
 
 /** The HTTP status of a domain error (a subclass answers as its parent does). */

@@ -3,12 +3,13 @@ import { pipeline } from 'node:stream/promises'
 import type { Readable } from 'node:stream'
 import { asUser, type Database } from '../db/client.js'
 import type { Dataset } from '../db/schema.js'
-import { Conflict, InvalidInput, NotFound, Unavailable } from '../errors.js'
+import { Busy, Conflict, InvalidInput, NotFound, TimedOut, TooLarge, Unavailable, UnsupportedType, type DomainError } from '../errors.js'
 import { DEFAULT_CONTEXT_LIMIT, isTokenizerName, TOKENIZERS, type Report, type TokenizerName } from '../validation/index.js'
 import type { ListQuery } from '../schemas/datasets.js'
 import { createDatasetRepository, foldForSearch, type ListFilter } from './repository.js'
 import { checkExtension, fileTooLarge, sanitiseFileName, UploadGuard } from './upload-guard.js'
 import { storageKey, type Storage } from './storage.js'
+import { UploadQueueTimeout, UploadStalled, type UploadLimits } from './multipart-upload.js'
 import { readRecords } from './records.js'
 
 export interface DatasetFields {
@@ -68,36 +69,78 @@ function listFilter (query: ListQuery): ListFilter {
   }
 }
 
+/** What a failed upload answers, in the domain's words (the budget's refusals included). */
+function uploadFailure (error: unknown, guard: UploadGuard, file: Readable, uploads: UploadSettings): DomainError {
+  if (guard.failure) return guard.failure
+  if (error instanceof UploadQueueTimeout) {
+    return new Busy('The service is receiving many uploads right now; nothing was kept. Try again in a moment.', BUSY_RETRY_AFTER_SECONDS)
+  }
+  if (error instanceof UploadStalled) {
+    return new TimedOut(`The upload stalled: nothing arrived for ${Math.round(uploads.idleTimeoutMs / 1000)} seconds; nothing was kept.`)
+  }
+  if (file.destroyed && !file.readableEnded) return new InvalidInput('The upload was interrupted; nothing was kept.')
+  return new Unavailable('File storage is unavailable right now; nothing was kept. Try again in a moment.')
+}
+
+/** A refused upload's reason, as the metrics count it (a fixed set: never the message). */
+export function refusalReason (error: DomainError): UploadRefusal {
+  if (error instanceof Busy) return 'busy'
+  if (error instanceof TimedOut) return 'stalled'
+  if (error instanceof TooLarge) return 'too_large'
+  if (error instanceof UnsupportedType) return 'unsupported_type'
+  if (error instanceof Unavailable) return 'storage_unavailable'
+  return 'invalid'
+}
+
 const storageUnavailable = () => new Unavailable('File storage is unavailable right now. Try again in a moment.')
 
-export function createDatasetService ({ db, storage, maxUploadBytes }: { db: Database, storage: Storage, maxUploadBytes: number }) {
+export type UploadRefusal = 'busy' | 'stalled' | 'too_large' | 'unsupported_type' | 'storage_unavailable' | 'invalid'
+
+/** What happens to uploads, for the metrics. */
+export interface UploadEvents {
+  started: () => void
+  finished: () => void
+  received: (bytes: number) => void
+}
+
+export type UploadSettings = Pick<UploadLimits, 'budget' | 'queueTimeoutMs' | 'idleTimeoutMs'>
+
+/** Retry-After of a refusal for want of upload buffers: parts are stored in seconds. */
+const BUSY_RETRY_AFTER_SECONDS = 5
+
+export function createDatasetService ({ db, storage, maxUploadBytes, uploads, events }: {
+  db: Database, storage: Storage, maxUploadBytes: number, uploads?: UploadSettings, events?: UploadEvents
+}) {
   const repository = createDatasetRepository(db)
 
   return {
     maxUploadBytes,
+    budget: uploads?.budget ?? null,
 
     /**
      * Streams one file into storage while it arrives. Nothing is written to the database:
      * the caller hands off with `handOff` once the whole request has been read, or removes
      * the object with `discard`.
      */
-    async store (userId: string, originalName: string, file: Readable & { truncated?: boolean }): Promise<StoredFile> {
+    async store (userId: string, originalName: string, file: Readable & { truncated?: boolean }, sizeHint?: number): Promise<StoredFile> {
+      // Tasks build the service without uploads: they never receive files.
+      if (!uploads) throw new Error('this dataset service receives no uploads')
       const fileName = sanitiseFileName(originalName)
       checkExtension(originalName)
       const id = randomUUID()
       const storagePath = storageKey(userId, id, fileName)
       const guard = new UploadGuard(maxUploadBytes)
       file.on('limit', () => guard.tooLarge())
-      const upload = storage.startUpload(storagePath, guard)
       const piping = pipeline(file, guard).catch(() => {})
+      events?.started()
       try {
-        await upload.done()
-      } catch {
-        await upload.abort().catch(() => {})
+        await storage.upload(storagePath, guard, { ...uploads, sizeHint, onBytes: events?.received })
+      } catch (error) {
+        guard.destroy()
         await piping
-        if (guard.failure) throw guard.failure
-        if (file.destroyed && !file.readableEnded) throw new InvalidInput('The upload was interrupted; nothing was kept.')
-        throw new Unavailable('File storage is unavailable right now; nothing was kept. Try again in a moment.')
+        throw uploadFailure(error, guard, file, uploads)
+      } finally {
+        events?.finished()
       }
       await piping
       if (guard.failure || file.truncated) {

@@ -2,10 +2,10 @@ import {
   AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand,
   ListMultipartUploadsCommand, PutObjectCommand, S3Client
 } from '@aws-sdk/client-s3'
-import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import type { Readable } from 'node:stream'
 import type { Config } from '../config.js'
+import { uploadThroughBudget, type UploadLimits } from './multipart-upload.js'
 
 export function createS3Client (s3: Config['s3']): S3Client {
   return new S3Client({
@@ -20,8 +20,6 @@ export function createS3Client (s3: Config['s3']): S3Client {
   })
 }
 
-export const PART_SIZE = 8 * 1024 * 1024
-export const PARTS_IN_FLIGHT = 4
 export const PRESIGNED_PUT_SECONDS = 3600
 
 /** A dataset file's key: built from ids, with the file name already made safe (sanitiseFileName). */
@@ -43,18 +41,11 @@ export function createStorage (s3: Config['s3']) {
     },
 
     /**
-     * Streams body into an S3 multipart upload (8 MiB parts, at most 4 in flight): the file is
-     * never on local disk nor whole in memory. `upload.abort()` cancels it and aborts the
-     * multipart upload, so no object remains.
+     * Streams body into storage through the upload memory budget (multipart-upload.ts): the file
+     * is never on local disk nor whole in memory; on failure no object remains.
      */
-    startUpload (key: string, body: Readable, contentType = 'application/octet-stream') {
-      return new Upload({
-        client,
-        params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType },
-        partSize: PART_SIZE,
-        queueSize: PARTS_IN_FLIGHT,
-        leavePartsOnError: false
-      })
+    async upload (key: string, body: Readable, limits: UploadLimits, contentType = 'application/octet-stream'): Promise<number> {
+      return await uploadThroughBudget(client, bucket, key, body, contentType, limits)
     },
 
     async getStream (key: string): Promise<Readable> {

@@ -1,6 +1,8 @@
 import fp from 'fastify-plugin'
 import { createDatasetService, type DatasetService } from '../datasets/service.js'
 import { vocabulary } from '../datasets/vocabulary.js'
+import { ByteBudget } from '../datasets/byte-budget.js'
+import type { Config } from '../config.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -8,8 +10,21 @@ declare module 'fastify' {
   }
 }
 
-export default fp<{ maxUploadBytes: number }>(async (app, { maxUploadBytes }) => {
-  app.decorate('datasets', createDatasetService({ db: app.db, storage: app.storage, maxUploadBytes }))
+export interface DatasetsPluginOptions {
+  maxUploadBytes: number
+  uploads: Config['uploads']
+}
+
+export default fp<DatasetsPluginOptions>(async (app, { maxUploadBytes, uploads }) => {
+  // One budget for the whole process: every upload's part buffers come out of it.
+  const budget = new ByteBudget(uploads.bufferBytes)
+  app.decorate('datasets', createDatasetService({
+    db: app.db,
+    storage: app.storage,
+    maxUploadBytes,
+    uploads: { budget, queueTimeoutMs: uploads.queueTimeoutSeconds * 1000, idleTimeoutMs: uploads.idleTimeoutSeconds * 1000 },
+    events: app.metrics.uploadEvents
+  }))
   // Statuses, their labels, final states and turn roles: templates say them as code does.
   app.shareWithViews('vocabulary', vocabulary)
-}, { name: 'datasets', dependencies: ['db', 'storage', 'views'] })
+}, { name: 'datasets', dependencies: ['db', 'storage', 'views', 'metrics'] })

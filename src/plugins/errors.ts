@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { DomainError, RateLimited, statusOf } from '../errors.js'
+import { Busy, DomainError, RateLimited, statusOf } from '../errors.js'
 import { isApiRequest } from './responses.js'
 
 type Schema = Record<string, unknown>
@@ -59,7 +59,7 @@ export default fp(async (app) => {
   // Set before any route is registered: routes keep the error handler of their registration time.
   app.setErrorHandler(async (error: FastifyError | DomainError, request, reply) => {
     if (error instanceof DomainError) {
-      if (error instanceof RateLimited) reply.header('retry-after', String(error.retryAfterSeconds))
+      if (error instanceof RateLimited || error instanceof Busy) reply.header('retry-after', String(error.retryAfterSeconds))
       return await answer(request, reply, statusOf(error), error.message, error.field)
     }
     if ('validation' in error && error.validation) {

@@ -84,7 +84,7 @@ export default fp<WorkerPluginOptions>(async (app, { databaseUrl, concurrency, e
     noHandleSignals: true,
     pollInterval: 2000,
     logger,
-    taskList: createTaskList({ db: app.db, storage: app.storage, trashRetentionDays, pool: analysisPool }),
+    taskList: createTaskList({ db: app.db, storage: app.storage, trashRetentionDays, pool: analysisPool, validationEvents: app.metrics.validationEvents }),
     parsedCronItems: cronItems
   })
   app.worker = runner

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Dataset } from '../db/schema.js'
 import { DomainError, Forbidden, InvalidInput, Unavailable } from '../errors.js'
-import { parseDatasetFields, type StoredFile } from '../datasets/service.js'
+import { parseDatasetFields, refusalReason, type StoredFile } from '../datasets/service.js'
 import { fileTooLarge } from '../datasets/upload-guard.js'
 
 /** Slack for the multipart envelope and text fields when judging Content-Length. */
@@ -28,6 +28,15 @@ function multipartError (error: unknown): DomainError {
  * fields as sent (a form refills itself from them after a failure).
  */
 export async function receiveUpload (app: FastifyInstance, request: FastifyRequest, raw: Record<string, string> = Object.create(null)): Promise<Dataset> {
+  try {
+    return await receive(app, request, raw)
+  } catch (error) {
+    if (error instanceof DomainError) app.metrics.uploadRefused(refusalReason(error))
+    throw error
+  }
+}
+
+async function receive (app: FastifyInstance, request: FastifyRequest, raw: Record<string, string>): Promise<Dataset> {
   const user = request.user!
   const declared = Number(request.headers['content-length'] ?? 0)
   if (declared > app.datasets.maxUploadBytes + ENVELOPE_BYTES) throw fileTooLarge(app.datasets.maxUploadBytes)
@@ -47,7 +56,7 @@ export async function receiveUpload (app: FastifyInstance, request: FastifyReque
       }
       fields = parseDatasetFields(raw)
       if (!part.filename) throw new InvalidInput('Choose a file to upload.', 'file')
-      stored = await app.datasets.store(user.id, part.filename, part.file)
+      stored = await app.datasets.store(user.id, part.filename, part.file, declared > 0 ? declared : undefined)
     }
   } catch (error) {
     if (stored) await app.datasets.discard(stored)

@@ -33,7 +33,7 @@ export function jsonbSafe<T> (value: T): T {
   return json.includes('\\u0000') ? JSON.parse(json, (_key, v: unknown) => typeof v === 'string' ? v.replaceAll('\0', '\u2400') : v) : value
 }
 
-export function createValidateDatasetTask ({ db, storage, pool }: TaskDeps): Task {
+export function createValidateDatasetTask ({ db, storage, pool, validationEvents }: TaskDeps): Task {
   const repository = createDatasetRepository(db)
   const notifications = createNotificationRepository(db)
 
@@ -57,6 +57,9 @@ export function createValidateDatasetTask ({ db, storage, pool }: TaskDeps): Tas
     if (!dataset || dataset.deletedAt || dataset.status !== 'validating') return
 
     let report: Report
+    const started = performance.now()
+    const seconds = () => (performance.now() - started) / 1000
+    validationEvents?.started()
     try {
       const stream = await storage.getStream(dataset.storagePath)
       report = await validate(stream, {
@@ -65,6 +68,7 @@ export function createValidateDatasetTask ({ db, storage, pool }: TaskDeps): Tas
         pool
       })
     } catch (error) {
+      validationEvents?.finished('failed', seconds(), 0)
       const lastAttempt = helpers.job.attempts >= helpers.job.max_attempts
       helpers.logger.error(`validation of ${dataset.id} failed (attempt ${helpers.job.attempts}/${helpers.job.max_attempts}): ${(error as Error).message}`)
       if (!lastAttempt) throw error // graphile-worker retries with backoff
@@ -75,6 +79,7 @@ export function createValidateDatasetTask ({ db, storage, pool }: TaskDeps): Tas
 
     report = jsonbSafe(report)
     const ready = report.outcome === 'ready'
+    validationEvents?.finished(ready ? 'ready' : 'error', seconds(), report.stats.bytes)
     const summary = ready ? null : summariseErrors(report)
     const stats = report.stats
     await finish(dataset.id, dataset.name, dataset.userId, {

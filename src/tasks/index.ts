@@ -4,6 +4,7 @@ import type { Database } from '../db/client.js'
 import type { Storage } from '../datasets/storage.js'
 import type { AnalysisPool } from '../validation/index.js'
 import { VALIDATE_TASK } from '../datasets/repository.js'
+import type { ValidationEvents } from '../plugins/metrics.js'
 import { createValidateDatasetTask } from './dataset__validate.js'
 import { createExpireUploadsTask } from './datasets__expire_uploads.js'
 import { createPurgeTrashTask } from './datasets__purge_trash.js'
@@ -16,6 +17,8 @@ export interface TaskDeps {
   trashRetentionDays: number
   /** The process's analysis threads: tokenisation never runs on the event loop that serves HTTP. */
   pool: AnalysisPool
+  /** Where validation reports its jobs (the metrics). */
+  validationEvents?: ValidationEvents
 }
 
 /** Every task, named entity__action; each lives in the file of its name. */

@@ -1,7 +1,7 @@
 // npm run bench:upload: upload throughput and server memory.
 // 1. 500 MiB through POST /api/datasets (multipart, streamed) vs the same bytes straight to the
 //    same storage with the SDK; 2. eight concurrent 50 MiB uploads; 3. a 1 MB dataset from
-//    hand-off to `ready`. Uses DATABASE_URL / S3_ENDPOINT when set, embedded servers otherwise.
+//    hand-off to `ready`; 4. 40 × 20 MiB and 100 × 5 MiB uploads at once into one process. Uses DATABASE_URL / S3_ENDPOINT when set, embedded servers otherwise.
 import type { ChildProcess } from 'node:child_process'
 import { chmodSync, createReadStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { request } from 'node:http'
@@ -10,7 +10,9 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { randomBytes } from 'node:crypto'
 import { CreateBucketCommand } from '@aws-sdk/client-s3'
+import { Upload } from '@aws-sdk/lib-storage'
 import { createStorage } from '../../src/datasets/storage.js'
+import { PART_SIZE, PARTS_IN_FLIGHT } from '../../src/datasets/multipart-upload.js'
 import { ensureServers } from '../../src/embedded/index.js'
 import { startServerProcess } from '../processes.js'
 import { generateDataset } from './generate.js'
@@ -67,7 +69,12 @@ async function main () {
   console.log(`file: ${(size / MiB).toFixed(0)} MiB (${size.toLocaleString('en-US')} bytes)`)
 
   let started = performance.now()
-  const direct = storage.startUpload(`direct/${randomBytes(4).toString('hex')}.jsonl`, createReadStream(big))
+  const direct = new Upload({
+    client: storage.client,
+    params: { Bucket: bucket, Key: `direct/${randomBytes(4).toString('hex')}.jsonl`, Body: createReadStream(big) },
+    partSize: PART_SIZE,
+    queueSize: PARTS_IN_FLIGHT
+  })
   await direct.done()
   const directSeconds = (performance.now() - started) / 1000
 
@@ -95,6 +102,47 @@ async function main () {
   console.log(`8 concurrent 50 MiB uploads: all succeeded in ${eightSeconds.toFixed(2)} s (${mbs(eightSeconds, 8 * fiftySize).toFixed(1)} MB/s in total), server RSS growth ${((peak8.stop() - baseline8) / MiB).toFixed(0)} MB`)
   web.child.kill('SIGTERM')
 
+  // Many uploads at once into one process with the default budget (256 MB): all stored (after
+  // waiting, or a 503 and a retry after Retry-After), all validated, RSS growth printed.
+  const loaded = await startServer({ ...env, ROLE: 'all' })
+  const token3 = await signUp(loaded.url, 'load@example.com')
+  for (const [count, mib] of [[40, 20], [100, 5]]) {
+    const path = join(dir, `load-${mib}.jsonl`)
+    await generateDataset(path, mib * MiB, mib)
+    const fileSize = statSync(path).size
+    const lines = readFileSync(path).toString('latin1').split('\n').length - 1
+    const base = rss(loaded.child.pid!)
+    const peakLoad = watchPeak(loaded.child.pid!)
+    let retries = 0
+    started = performance.now()
+    const ids = await Promise.all(Array.from({ length: count }, async (_, i) => {
+      for (;;) {
+        try {
+          return (await uploadFile(loaded.url, token3, path, `load-${mib}-${i}.jsonl`)).id
+        } catch (error) {
+          const retryAfter = /^503 .*retry-after=(\d+)/.exec((error as Error).message)?.[1]
+          if (retryAfter === undefined) throw error
+          retries++
+          await new Promise(resolve => setTimeout(resolve, Number(retryAfter) * 1000))
+        }
+      }
+    }))
+    const seconds = (performance.now() - started) / 1000
+    const growth = peakLoad.stop() - base
+    let wrong = 0
+    for (const id of ids) {
+      for (;;) {
+        const body = await (await fetch(`${loaded.url}/api/datasets/${id}`, { headers: { authorization: `Bearer ${token3}` } })).json()
+        const dataset = body.data.dataset
+        if (dataset.status === 'validating') { await new Promise(resolve => setTimeout(resolve, 200)); continue }
+        if (dataset.status !== 'ready' || dataset.stats.bytes !== fileSize || dataset.stats.lines !== lines) wrong++
+        break
+      }
+    }
+    console.log(`${count} × ${mib} MiB concurrent uploads: all stored in ${seconds.toFixed(2)} s (${retries} refused with 503 and retried), ` +
+      `${count - wrong}/${count} validated to the right stats; server peak RSS growth ${(growth / MiB).toFixed(0)} MB (target < ${256 + 128} MB)`)
+  }
+  loaded.child.kill('SIGTERM')
 }
 
 function rss (pid: number): number {
@@ -140,7 +188,7 @@ async function uploadFile (url: string, token: string, path: string, name: strin
       let text = ''
       response.on('data', chunk => { text += chunk })
       response.on('end', () => {
-        if (response.statusCode !== 201) return reject(new Error(`${response.statusCode}: ${text}`))
+        if (response.statusCode !== 201) return reject(new Error(`${response.statusCode} retry-after=${response.headers['retry-after'] ?? ''}: ${text}`))
         resolve({ id: JSON.parse(text).data.dataset.id, at: Date.now() })
       })
     })
