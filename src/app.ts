@@ -54,6 +54,9 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
     // Uploads are long requests: no overall request timeout, but idle sockets are closed.
     requestTimeout: 0,
     connectionTimeout: 0,
+    // Starting the worker (graphile-worker's migrations, the analysis threads) can take longer than
+    // Fastify's default 10 s on a busy machine; a start that takes a minute is still a failure.
+    pluginTimeout: 60_000,
     // `x-message`: a parameter's own error sentence (schemas/common.ts), an annotation for Ajv.
     ajv: { customOptions: { keywords: ['x-message'] } }
   })
