@@ -18,6 +18,8 @@ t.test('defaults', async t => {
   t.equal(config.nodeEnv, 'development')
   t.equal(config.workerConcurrency, 2)
   t.equal(config.role, 'all')
+  t.same(config.uploads, { bufferBytes: 256 * 1024 * 1024, queueTimeoutSeconds: 60, idleTimeoutSeconds: 60 })
+  t.equal(config.metricsToken, null, 'no token: /metrics from loopback only')
 })
 
 t.test('every variable is read', async t => {
@@ -25,11 +27,13 @@ t.test('every variable is read', async t => {
     PORT: '8080', HOST: '0.0.0.0', DATABASE_URL: 'postgres://u:p@db:5432/x', S3_ENDPOINT: 'https://s3.example.com',
     S3_REGION: 'eu-west-1', S3_BUCKET: 'my-bucket', S3_ACCESS_KEY_ID: 'AK', S3_SECRET_ACCESS_KEY: 'SK',
     S3_FORCE_PATH_STYLE: 'false', SESSION_SECRET: 'x'.repeat(40), MAX_UPLOAD_BYTES: '1000', DATA_DIR: dir(),
-    NODE_ENV: 'production', LOG_LEVEL: 'warn'
+    NODE_ENV: 'production', LOG_LEVEL: 'warn', UPLOAD_BUFFER_MB: '64', UPLOAD_QUEUE_TIMEOUT_S: '5', UPLOAD_IDLE_TIMEOUT_S: '7',
+    METRICS_TOKEN: 'm'.repeat(20)
   })
   t.match(config, {
     port: 8080, host: '0.0.0.0', databaseUrl: 'postgres://u:p@db:5432/x', nodeEnv: 'production', logLevel: 'warn',
-    maxUploadBytes: 1000, sessionSecret: 'x'.repeat(40),
+    maxUploadBytes: 1000, sessionSecret: 'x'.repeat(40), metricsToken: 'm'.repeat(20),
+    uploads: { bufferBytes: 64 * 1024 * 1024, queueTimeoutSeconds: 5, idleTimeoutSeconds: 7 },
     s3: { endpoint: 'https://s3.example.com', region: 'eu-west-1', bucket: 'my-bucket', accessKeyId: 'AK', secretAccessKey: 'SK', forcePathStyle: false }
   })
 })
@@ -49,7 +53,11 @@ t.test('a wrong value names its variable', async t => {
     [{ S3_BUCKET: 'Bad_Bucket' }, 'S3_BUCKET', /bucket name/],
     [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET', /at least 32/],
     [{ NODE_ENV: 'production' }, 'SESSION_SECRET', /required in production/],
-    [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY', /between 1 and 64/]
+    [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY', /between 1 and 64/],
+    [{ UPLOAD_BUFFER_MB: '8' }, 'UPLOAD_BUFFER_MB', /between 16 and/],
+    [{ UPLOAD_QUEUE_TIMEOUT_S: '0' }, 'UPLOAD_QUEUE_TIMEOUT_S', /between 1 and 3600/],
+    [{ UPLOAD_IDLE_TIMEOUT_S: 'soon' }, 'UPLOAD_IDLE_TIMEOUT_S', /whole number/],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN', /at least 16/]
   ]
   for (const [env, variable, problem] of cases) {
     try {
