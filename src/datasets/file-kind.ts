@@ -48,11 +48,14 @@ function isIco (head: Buffer): boolean {
   return (type === 1 || type === 2) && count >= 1 && count <= 256 && head[9] === 0
 }
 
-/** "MZ" whose header points at a "PE\0\0" signature within the sample. */
+/**
+ * "MZ" whose header points at a "PE\0\0" signature within the sample, or that starts as the
+ * DOS header Microsoft's linkers write (90 bytes on the last of 3 pages), even cut short.
+ */
 function isPortableExecutable (head: Buffer): boolean {
+  if (startsWith(head, [0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00, 0x00, 0x00])) return true
   if (!startsWith(head, [0x4d, 0x5a]) || head.length < 0x40) return false
-  const offset = head.readUInt32LE(0x3c)
-  return startsWith(head, [0x50, 0x45, 0x00, 0x00], offset)
+  return startsWith(head, [0x50, 0x45, 0x00, 0x00], head.readUInt32LE(0x3c))
 }
 
 /** ZIP, and the Office and Java kinds whose member names show within the sample. */

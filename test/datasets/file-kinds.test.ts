@@ -48,7 +48,8 @@ const FOREIGN: Array<{ label: string, head: Buffer, name: RegExp }> = [
   { label: 'xz', head: bytes([0xfd], '7zXZ', [0, 0, 4]), name: /an xz archive/ },
   { label: 'zstd', head: bytes([0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x04]), name: /a zstd archive/ },
   { label: 'ELF', head: bytes([0x7f], 'ELF', [2, 1, 1, 0]), name: /an ELF executable/ },
-  { label: 'PE', head: portableExecutable(), name: /a Windows executable \(PE\)/ }
+  { label: 'PE', head: portableExecutable(), name: /a Windows executable \(PE\)/ },
+  { label: 'PE, the linker\'s DOS header alone', head: bytes('MZ', [0x90, 0, 3, 0, 0, 0]), name: /a Windows executable \(PE\)/ }
 ]
 
 /** A whole file: the kind's first bytes, then 6 KB of noise (past the 4 KB the guard reads). */
