@@ -44,7 +44,7 @@ t.test('/api/openapi.json describes every /api route with its parameters and res
   t.same(query.get('sort')?.enum, ['created_at', 'name', 'file_size', 'status', 'updated_at'])
   t.same(query.get('status')?.enum, ['all', 'uploading', 'validating', 'ready', 'error'])
   t.match(query.get('limit'), { type: 'integer', minimum: 1, maximum: 100 })
-  t.same(doc.paths['/api/datasets/{id}/records'].get.parameters?.filter(p => p.in === 'query').map(p => p.name).sort(), ['limit', 'offset'])
+  t.same(doc.paths['/api/datasets/{id}/records'].get.parameters?.filter(p => p.in === 'query').map(p => p.name).sort(), ['limit', 'offset', 'raw'])
   t.same(doc.paths['/api/notifications'].get.parameters?.filter(p => p.in === 'query').map(p => p.name), ['unread'])
   t.ok(doc.paths['/api/datasets'].post.requestBody?.content['multipart/form-data'], 'the upload body is described')
   t.ok(doc.paths['/api/auth/signup'].post.requestBody?.content['application/json'], 'and the JSON bodies')
