@@ -14,10 +14,9 @@ const hash = createHash('sha256')
 for (const file of ['added-tokens.ts', 'files.ts', 'merge.ts', 'pair-table.ts', 'pretokenize.ts', 'registry.ts', 'tables.ts']) hash.update(readFileSync(new URL(file, SOURCE)))
 hash.update(readFileSync(new URL('../../../src/validation/tokenizers/rank-table.ts', import.meta.url)))
 export const TABLES_DIR = join(tmpdir(), `datasets-model-tables-${hash.digest('hex').slice(0, 12)}`)
-process.env.MODEL_TABLES_DIR = TABLES_DIR
-
 const models = await import('../../../src/validation/tokenizers/models/index.js')
 const files = await import('../../../src/validation/tokenizers/models/files.js')
+files.useModelTablesDir(TABLES_DIR)
 
 export const MODEL_IDS = ['llama-3.2', 'qwen3', 'gemma-3'] as const
 

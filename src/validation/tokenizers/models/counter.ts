@@ -17,8 +17,10 @@ import { AddedTokenMatcher } from './added-tokens.js'
 import { mergeCount } from './merge.js'
 import type { ModelSpec, ModelTables } from './tables.js'
 import { Utf8Scratch } from './utf8.js'
+import { DEFAULT_TOKENIZER_CACHE_SIZE } from '../index.js'
 
-const CACHE_SIZE = Number(process.env.TOKENIZER_CACHE_SIZE ?? 20_000)
+// The encodings' default cache size; a setting of its own when models join the pipeline.
+const CACHE_SIZE = DEFAULT_TOKENIZER_CACHE_SIZE
 // Words longer than this are merged every time rather than cached.
 const CACHED_WORD = 64
 

@@ -33,7 +33,12 @@ export interface ModelManifest {
   spec: ModelSpec
 }
 
-export const MODEL_TABLES_DIR = process.env.MODEL_TABLES_DIR ? pathToFileURL(process.env.MODEL_TABLES_DIR + '/') : new URL('./tables/', import.meta.url)
+export let MODEL_TABLES_DIR = new URL('./tables/', import.meta.url)
+
+/** Reads and writes the tables in another folder (the engine reads no environment: its caller says where). */
+export function useModelTablesDir (path: string): void {
+  MODEL_TABLES_DIR = pathToFileURL(path + '/')
+}
 
 /** The absolute path of a file of an entry's package (resolved as an import of the package). */
 export function packageFile (entry: RegistryEntry, path: string): string {
