@@ -3,9 +3,10 @@ import { availableParallelism } from 'node:os'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadEngineSettings } from './config.js'
-import { DEFAULT_CONTEXT_LIMIT, isTokenizerName, severityOf, threadsFor, TOKENIZERS, validate, type Issue, type Report } from './validation/index.js'
+import { DEFAULT_CONTEXT_LIMIT, isTokenizerId, modelList, severityOf, threadsFor, TOKENIZER_IDS, validate, type Issue, type Report } from './validation/index.js'
 
-const USAGE = `Usage: validate FILE [--tokenizer ${TOKENIZERS.join('|')}] [--context-limit N] [--json]
+const USAGE = `Usage: validate FILE [--tokenizer ${TOKENIZER_IDS.join('|')}] [--context-limit N] [--json]
+       validate --models [--json]   (the encodings and models --tokenizer accepts)
 Validates a JSONL conversation dataset (plain or gzip) with the engine the server uses.
 Exit status: 0 ready, 1 error, 2 usage or I/O problem.`
 
@@ -21,18 +22,23 @@ function parse (argv: string[]) {
       tokenizer: { type: 'string', default: 'o200k_base' },
       'context-limit': { type: 'string', default: String(DEFAULT_CONTEXT_LIMIT) },
       json: { type: 'boolean', default: false },
+      models: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false }
     }
   })
   if (values.help) return null
   const [command, file, ...extra] = positionals
   if (command !== 'validate') throw new UsageError(command === undefined ? 'No command given.' : `Unknown command "${command}".`)
+  if (values.models) {
+    if (file !== undefined) throw new UsageError(`Unexpected argument "${file}" with --models.`)
+    return { models: true as const, json: values.json }
+  }
   if (!file) throw new UsageError('No FILE given.')
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`)
-  if (!isTokenizerName(values.tokenizer)) throw new UsageError(`Unknown tokenizer "${values.tokenizer}": use ${TOKENIZERS.join(' or ')}.`)
+  if (!isTokenizerId(values.tokenizer)) throw new UsageError(`Unknown tokenizer "${values.tokenizer}": use ${TOKENIZER_IDS.join(', ')} (validate --models lists them).`)
   const limit = values['context-limit']
   if (!/^\d+$/.test(limit) || Number(limit) < 1) throw new UsageError(`--context-limit must be a positive whole number, got "${limit}".`)
-  return { file, tokenizer: values.tokenizer, contextLimit: Number(limit), json: values.json }
+  return { models: false as const, file, tokenizer: values.tokenizer, contextLimit: Number(limit), json: values.json }
 }
 
 const n = (value: number) => value.toLocaleString('en-US')
@@ -86,6 +92,14 @@ export async function main (argv: string[]): Promise<number> {
   }
   if (options === null) {
     process.stdout.write(USAGE + '\n')
+    return 0
+  }
+  if (options.models) {
+    // api.md: GET /api/models' object, each tokenizer's absolute path added.
+    const models = await modelList({ paths: true })
+    process.stdout.write(options.json
+      ? JSON.stringify({ models }) + '\n'
+      : models.map(model => `${String(model.id).padEnd(12)} ${String(model.name)}${model.context_length === null ? '' : `, context ${Number(model.context_length).toLocaleString('en-US')}`}\n  ${(model.tokenizer as { path: string }).path}`).join('\n') + '\n')
     return 0
   }
   let size: number

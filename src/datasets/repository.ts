@@ -1,4 +1,4 @@
-import { and, eq, isNotNull, isNull, lt, sql } from 'drizzle-orm'
+import { and, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm'
 import { datasets, type Dataset } from '../db/schema.js'
 import type { Database, Executor } from '../db/client.js'
 import { createCountsRepository, type Counts } from '../accounts/counts-repository.js'
@@ -76,6 +76,16 @@ export function createDatasetRepository (db: Database) {
     async markValidating (id: string, userId: string, tx: Executor = db): Promise<Dataset | null> {
       const [row] = await tx.update(datasets).set({ status: 'validating', updatedAt: new Date() })
         .where(and(eq(datasets.id, id), eq(datasets.userId, userId), eq(datasets.status, 'uploading'), isNull(datasets.deletedAt)))
+        .returning()
+      return row ?? null
+    },
+
+    /** ready or error → validating with a tokenizer and limit, results cleared; null when the row is in no such state. */
+    async markRevalidating (id: string, userId: string, tokenizer: string, contextLimit: number, tx: Executor = db): Promise<Dataset | null> {
+      const [row] = await tx.update(datasets).set({
+        status: 'validating', tokenizer, contextLimit, stats: null, report: null, issueCounts: {}, errorMessage: null, trainingReady: false, validatedAt: null, updatedAt: new Date()
+      })
+        .where(and(eq(datasets.id, id), eq(datasets.userId, userId), inArray(datasets.status, ['ready', 'error']), isNull(datasets.deletedAt)))
         .returning()
       return row ?? null
     },

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream'
 import { asUser, type Database } from '../db/client.js'
 import type { Dataset } from '../db/schema.js'
 import { Busy, Conflict, InvalidInput, NotFound, TimedOut, TooLarge, Unavailable, UnsupportedType, type DomainError } from '../errors.js'
-import { DEFAULT_CONTEXT_LIMIT, isTokenizerName, TOKENIZERS, type Report, type TokenizerName } from '../validation/index.js'
+import { DEFAULT_CONTEXT_LIMIT, isTokenizerId, TOKENIZER_IDS, type Report, type TokenizerId } from '../validation/index.js'
 import type { ListQuery } from '../schemas/datasets.js'
 import { createDatasetRepository, foldForSearch, type ListFilter } from './repository.js'
 import { checkExtension, fileTooLarge, sanitiseFileName, UploadGuard } from './upload-guard.js'
@@ -15,7 +15,7 @@ import { readRecords } from './records.js'
 export interface DatasetFields {
   name: string
   description: string | null
-  tokenizer: TokenizerName
+  tokenizer: TokenizerId
   contextLimit: number
 }
 
@@ -29,6 +29,12 @@ export interface StoredFile {
 const MAX_NAME = 200
 const MAX_DESCRIPTION = 2000
 
+/** The refusal of a tokenizer that is neither an encoding nor a model of GET /api/models. */
+export function unknownTokenizer (value: unknown): string {
+  const named = typeof value === 'string' ? `"${value.length > 60 ? value.slice(0, 57) + '…' : value}"` : 'given'
+  return `The tokenizer ${named} is unknown: choose ${TOKENIZER_IDS.slice(0, -1).join(', ')} or ${TOKENIZER_IDS.at(-1)!} (GET /api/models lists them).`
+}
+
 /** Checks the text fields of an upload or a presigned create; InvalidInput names the field. */
 export function parseDatasetFields (input: Record<string, unknown>): DatasetFields {
   const name = typeof input.name === 'string' ? input.name.trim() : ''
@@ -40,17 +46,26 @@ export function parseDatasetFields (input: Record<string, unknown>): DatasetFiel
   }
   const description = rawDescription?.trim() || null
   if (description && description.length > MAX_DESCRIPTION) throw new InvalidInput(`The description must be at most ${MAX_DESCRIPTION} characters.`, 'description')
-  const tokenizer = input.tokenizer === undefined || input.tokenizer === '' ? 'o200k_base' : input.tokenizer
-  if (!isTokenizerName(tokenizer)) throw new InvalidInput(`Unknown tokenizer: choose ${TOKENIZERS.join(' or ')}.`, 'tokenizer')
-  const rawLimit = input.context_limit ?? input.contextLimit
-  let contextLimit = DEFAULT_CONTEXT_LIMIT
-  if (rawLimit !== undefined && rawLimit !== '') {
-    contextLimit = Number(rawLimit)
-    if (!Number.isInteger(contextLimit) || contextLimit < 1 || contextLimit > 10_000_000) {
-      throw new InvalidInput('The context limit must be a whole number from 1 to 10,000,000.', 'context_limit')
-    }
-  }
+  const tokenizer = parseTokenizer(input.tokenizer) ?? 'o200k_base'
+  const contextLimit = parseContextLimit(input.context_limit ?? input.contextLimit) ?? DEFAULT_CONTEXT_LIMIT
   return { name, description, tokenizer, contextLimit }
+}
+
+/** A `tokenizer` field: an encoding or a model id, or null when absent or empty. */
+export function parseTokenizer (value: unknown): TokenizerId | null {
+  if (value === undefined || value === null || value === '') return null
+  if (!isTokenizerId(value)) throw new InvalidInput(unknownTokenizer(value), 'tokenizer')
+  return value
+}
+
+/** A `context_limit` field (a number, or its text from a form), or null when absent or empty. */
+export function parseContextLimit (value: unknown): number | null {
+  if (value === undefined || value === null || value === '') return null
+  const limit = typeof value === 'string' ? (/^\s*\d+\s*$/.test(value) ? Number(value) : NaN) : value
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 10_000_000) {
+    throw new InvalidInput('The context limit must be a whole number from 1 to 10,000,000.', 'context_limit')
+  }
+  return limit
 }
 
 /** Sorts that show the largest or latest first unless asked otherwise. */
@@ -219,6 +234,28 @@ export function createDatasetService ({ db, storage, maxUploadBytes, uploads, ev
       })
       if (!moved) throw new Conflict('The dataset is no longer uploading.')
       return moved
+    },
+
+    /**
+     * Validates the stored file again (api.md v2, revalidate), with another tokenizer or context
+     * limit when given: the dataset goes `validating` (stats and report cleared), then final
+     * with a notification, as after an upload. 409 while uploading or validating, or in the trash.
+     */
+    async revalidate (userId: string, id: string, input: { tokenizer?: unknown, context_limit?: unknown }): Promise<Dataset> {
+      const dataset = await this.get(userId, id)
+      const tokenizer = parseTokenizer(input.tokenizer) ?? dataset.tokenizer
+      const contextLimit = parseContextLimit(input.context_limit) ?? dataset.contextLimit
+      if (dataset.deletedAt) throw new Conflict('The dataset is in the trash: restore it first.')
+      if (dataset.status === 'uploading' || dataset.status === 'validating') {
+        throw new Conflict(`The dataset is ${dataset.status}: it can be validated again once that has finished.`)
+      }
+      const row = await db.transaction(async tx => {
+        const moved = await repository.markRevalidating(id, userId, tokenizer, contextLimit, tx)
+        if (moved) await repository.enqueueValidation(id, tx)
+        return moved
+      })
+      if (!row) throw new Conflict('The dataset changed state meanwhile: it is being validated or was moved to the trash.')
+      return row
     },
 
     /**

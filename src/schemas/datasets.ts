@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { DATASET_STATUSES, PAGE_SORTS, SORT_KEYS } from '../datasets/vocabulary.js'
-import { FORMAT_NAMES, TOKENIZERS } from '../validation/index.js'
+import { FORMAT_NAMES, TOKENIZER_IDS } from '../validation/index.js'
 import { IdParams, Ok, StringEnum } from './common.js'
 
 export const MAX_LIMIT = 100
@@ -67,7 +67,7 @@ export const DatasetObject = Type.Object({
   storage_path: Type.String({ description: 'userId/datasetId/file_name' }),
   status: StringEnum([...DATASET_STATUSES]),
   training_ready: Type.Boolean(),
-  tokenizer: Type.String({ description: TOKENIZERS.join(' or ') }),
+  tokenizer: Type.String({ description: `an encoding or a model id of GET /api/models: ${TOKENIZER_IDS.join(', ')}` }),
   context_limit: Type.Integer(),
   stats: Type.Union([Type.Object({}, { additionalProperties: true, description: 'null until validation has finished' }), Type.Null()]),
   issue_counts: Type.Record(Type.String(), Type.Integer(), { description: 'exact totals per issue code' }),
@@ -135,7 +135,7 @@ export const Records = Ok(Type.Object({
 export const CreateDatasetBody = Type.Object({
   name: Type.String({ maxLength: 200 }),
   description: Type.Optional(Type.String({ maxLength: 2000 })),
-  tokenizer: Type.Optional(StringEnum([...TOKENIZERS], { default: 'o200k_base' })),
+  tokenizer: Type.Optional(StringEnum([...TOKENIZER_IDS], { default: 'o200k_base' })),
   context_limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, default: 8192 })),
   file: Type.Optional(Type.String({ format: 'binary', description: 'multipart/form-data: the file part, after the text fields' })),
   file_name: Type.Optional(Type.String({ description: 'JSON (direct upload): the name of the file you will PUT' })),

@@ -3,7 +3,7 @@ import type { datasets } from '../db/schema.js'
 import { createDatasetRepository } from '../datasets/repository.js'
 import { createNotificationRepository } from '../notifications/repository.js'
 import { isUuid } from '../ids.js'
-import { severityOf, validate, type IssueCode, type Report, type TokenizerName } from '../validation/index.js'
+import { severityOf, validate, type IssueCode, type Report } from '../validation/index.js'
 import type { TaskDeps } from './index.js'
 
 function assertPayload (payload: unknown): asserts payload is { datasetId: string } {
@@ -63,7 +63,7 @@ export function createValidateDatasetTask ({ db, storage, pool, validationEvents
     try {
       const stream = await storage.getStream(dataset.storagePath)
       report = await validate(stream, {
-        tokenizer: dataset.tokenizer as TokenizerName,
+        tokenizer: dataset.tokenizer,
         contextLimit: dataset.contextLimit,
         pool
       })

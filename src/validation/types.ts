@@ -1,4 +1,4 @@
-import type { TokenizerName } from './tokenizers/registry.js'
+import type { TokenizerId } from './tokenizers/index.js'
 import type { Role } from './turns/turn.js'
 import type { FormatName } from './formats/record-format.js'
 
@@ -135,7 +135,8 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
 }
 
 export interface ValidationOptions {
-  tokenizer?: TokenizerName
+  /** An encoding or a model id (GET /api/models). Default o200k_base. */
+  tokenizer?: TokenizerId
   /** Conversations with more tokens get `too_many_tokens`. Default 8,192. */
   contextLimit?: number
   /** Longest accepted line in bytes, terminator excluded. Default 8 MiB. */

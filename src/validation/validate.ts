@@ -2,7 +2,7 @@ import type { ForeignText } from './files/input.js'
 import { readLines, type LineSink } from './files/lines.js'
 import { analyseLine } from './rules/record.js'
 import { FileReport } from './rules/file-report.js'
-import { loadTokenizer, rankTable } from './tokenizers/index.js'
+import { isModelId, loadTokenizer, modelShare, rankTable, type TokenizerName } from './tokenizers/index.js'
 import { createAnalysisPool, type Batch } from './threads/pool.js'
 import { PackedReader, type PackedResults } from './threads/packed.js'
 import {
@@ -40,8 +40,8 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
   const external = options.pool ?? null
   const threads = external ? external.threads : Math.max(1, options.threads ?? 1)
   const pool = external ?? (threads > 1 ? createAnalysisPool(threads, settings) : null)
-  // The rank table is read while the pool's threads start (the pool hands it to them).
-  if (pool) rankTable(tokenizerName, settings.ranksDir).catch(() => {}) // a failure reaches the first batch
+  // The rank table (or the model's tables) is read while the pool's threads start (the pool hands it to them).
+  if (pool) (isModelId(tokenizerName) ? modelShare(tokenizerName) : rankTable(tokenizerName as TokenizerName, settings.ranksDir)).catch(() => {}) // a failure reaches the first batch
   const context = pool
     ? null
     : { tokenizer: await loadTokenizer(tokenizerName, { ranksDir: settings.ranksDir, cacheSize: settings.tokenizerCacheSize }), contextLimit }

@@ -2,6 +2,7 @@ import { SEVERITY, type IssueCode } from '../types.js'
 import type { Conversation, Turn } from '../turns/turn.js'
 import { hashId } from '../turns/hash.js'
 import { own } from '../turns/own.js'
+import type { SpecialTokens } from '../tokenizers/index.js'
 
 /** One issue of a line, before the line number is known to the report: [code, path, message]. */
 export type LineIssue = [IssueCode, string, string]
@@ -69,7 +70,7 @@ export class RecordScope {
   idPath = 'conversation_id'
 
   /** `source`: the line's JSON text, for what JSON.parse cannot tell (how a number was written). */
-  constructor (readonly specials: readonly string[], readonly source: string | null) {}
+  constructor (readonly specials: SpecialTokens, readonly source: string | null) {}
 
   issue (code: IssueCode, path: string, message: string): void {
     this.issues.push([code, path, message])
@@ -101,8 +102,11 @@ export class RecordScope {
   }
 
   checkSpecialTokens (path: string, text: string, field = ''): void {
-    if (this.specials.length === 0 || !text.includes('<|')) return
-    const special = findSpecialToken(text, this.specials)
+    const specials = this.specials
+    let special: string | null
+    if (typeof specials === 'function') special = specials(text)
+    else if (specials.length === 0 || !text.includes('<|')) return
+    else special = findSpecialToken(text, specials)
     if (special !== null) this.issue('special_token_in_content', path + field, `${path + field} contains the special-token string ${special}; it is counted as plain text.`)
   }
 

@@ -53,6 +53,8 @@ export function conversationRules (scope: RecordScope, format: FormatName, path:
     return { conversationHash: textHash(text), duplicateAt, stats: { turns: 0, roles: [0, 0, 0, 0], trainingPairs: 0, tokens, assistantTokens: tokens, toolCalls: 0 } }
   }
   const { turns, paths } = scope
+  // A model counts the conversation as its chat template renders it (tokens, trained tokens).
+  const modelCount = tokenizer.conversation ? tokenizer.conversation(scope.conversation()) : null
   const roles: [number, number, number, number] = [0, 0, 0, 0]
   let tokens = 0
   let assistantTokens = 0
@@ -62,7 +64,7 @@ export function conversationRules (scope: RecordScope, format: FormatName, path:
   let trained = 0
   let seenUser = false
   for (const turn of turns) {
-    const count = turnTokens(turn, tokenizer.count)
+    const count = modelCount ? 0 : turnTokens(turn, tokenizer.count)
     tokens += count
     if (turn.role === 'assistant') {
       roles[2]++
@@ -94,8 +96,15 @@ export function conversationRules (scope: RecordScope, format: FormatName, path:
   for (let i = 1; i < turns.length; i++) {
     if (turns[i].role === 'system') issues.push(['system_not_first', paths[i], `${paths[i]} is a system turn after the first turn; many chat templates refuse that.`])
   }
+  if (modelCount) {
+    if (modelCount.templateError !== null) {
+      scope.issue('template_error', path, modelCount.templateError) // the template's own message (the contract)
+    }
+    tokens = modelCount.tokens
+    assistantTokens = modelCount.assistantTokens
+  }
   const duplicateAt = issues.length
-  tooManyTokens(issues, path, tokens, contextLimit)
+  if (modelCount?.templateError == null) tooManyTokens(issues, path, tokens, contextLimit)
   return {
     conversationHash: conversationHash(turns),
     duplicateAt,

@@ -1,19 +1,23 @@
 // Worker thread: analyses batches of lines with the same pure function the main thread uses.
 // The tokenizer and context limit come with each batch, so one pool serves every dataset;
-// each encoding's rank table comes once, before its first batch, as shared memory.
+// each encoding's rank table or model's tables come once, before its first batch, as shared memory.
 import { parentPort, workerData } from 'node:worker_threads'
 import { analyseLine } from '../rules/record.js'
 import { packResults } from './packed.js'
-import { adoptRankTable, loadTokenizer, type TokenizerName } from '../tokenizers/index.js'
+import { adoptModel, adoptRankTable, loadTokenizer, type ModelShare, type TokenizerId, type TokenizerName } from '../tokenizers/index.js'
 import type { WorkerSettings } from './pool.js'
 
 const settings = workerData as WorkerSettings
 const tokenizerSettings = { ranksDir: settings.ranksDir, cacheSize: settings.tokenizerCacheSize }
 
-interface Batch { id: number, data: Uint8Array, offsets: Uint32Array, tokenizer: TokenizerName, contextLimit: number, fileFormat: number }
+interface Batch { id: number, data: Uint8Array, offsets: Uint32Array, tokenizer: TokenizerId, contextLimit: number, fileFormat: number }
 interface Table { table: TokenizerName, buffer: SharedArrayBuffer, ranks: 'file' | 'module' }
 
-parentPort!.on('message', async (message: Batch | Table) => {
+parentPort!.on('message', async (message: Batch | Table | { model: ModelShare }) => {
+  if ('model' in message) {
+    adoptModel(message.model)
+    return
+  }
   if ('table' in message) {
     adoptRankTable(message.table, settings.ranksDir, message.buffer, message.ranks)
     return

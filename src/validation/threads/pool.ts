@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads'
 import type { PackedResults } from './packed.js'
-import { rankTable, type TokenizerName } from '../tokenizers/index.js'
+import { isModelId, modelShare, rankTable, type TokenizerId, type TokenizerName } from '../tokenizers/index.js'
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../types.js'
 
 /** A batch of lines packed into one transferable buffer. */
@@ -37,12 +37,15 @@ export function createAnalysisPool (threads: number, tuning: Partial<EngineSetti
   let failure: Error | null = null
   const busy = new Array(threads).fill(0)
   const owner = new Map<number, number>()
-  // Per worker, per encoding: resolved once the worker has been handed the rank table.
-  const tablesSent = workers.map(() => new Map<TokenizerName, Promise<void>>())
-  const tableSent = (target: number, tokenizer: TokenizerName): Promise<void> => {
+  // Per worker, per tokenizer: resolved once the worker has been handed the rank table (an
+  // encoding) or the model's tables (shared memory: one copy per process, whatever the threads).
+  const tablesSent = workers.map(() => new Map<TokenizerId, Promise<void>>())
+  const tableSent = (target: number, tokenizer: TokenizerId): Promise<void> => {
     let sent = tablesSent[target].get(tokenizer)
     if (!sent) {
-      sent = rankTable(tokenizer, settings.ranksDir).then(({ table, ranks }) => { workers[target].postMessage({ table: tokenizer, buffer: table.buffer, ranks }) })
+      sent = isModelId(tokenizer)
+        ? modelShare(tokenizer).then(model => { workers[target].postMessage({ model }) })
+        : rankTable(tokenizer as TokenizerName, settings.ranksDir).then(({ table, ranks }) => { workers[target].postMessage({ table: tokenizer, buffer: table.buffer, ranks }) })
       tablesSent[target].set(tokenizer, sent)
       sent.catch(() => tablesSent[target].delete(tokenizer))
     }
@@ -66,7 +69,7 @@ export function createAnalysisPool (threads: number, tuning: Partial<EngineSetti
   return {
     threads,
     settings,
-    analyse (batch: Batch, tokenizer: TokenizerName, contextLimit: number, fileFormat = -1): Promise<PackedResults> {
+    analyse (batch: Batch, tokenizer: TokenizerId, contextLimit: number, fileFormat = -1): Promise<PackedResults> {
       if (failure) return Promise.reject(failure)
       const id = nextId++
       // The least busy worker takes the batch.
@@ -88,7 +91,7 @@ export function createAnalysisPool (threads: number, tuning: Partial<EngineSetti
       })
     },
     /** Loads a tokenizer in every thread now, so the first dataset does not wait for it. */
-    async warm (tokenizer: TokenizerName): Promise<void> {
+    async warm (tokenizer: TokenizerId): Promise<void> {
       await Promise.all(workers.map(() => this.analyse({ data: new Uint8Array(1), offsets: new Uint32Array([0, 0]) }, tokenizer, 1)))
     },
     async close (): Promise<void> {

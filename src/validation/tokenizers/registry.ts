@@ -33,6 +33,9 @@ export const ENCODINGS = [
 
 export type TokenizerName = typeof ENCODINGS[number]['name']
 
+/** Counts of merged pieces cached per thread, per tokenizer (default 20,000). */
+export const DEFAULT_TOKENIZER_CACHE_SIZE = 20_000
+
 export const TOKENIZERS: readonly TokenizerName[] = ENCODINGS.map(entry => entry.name)
 
 const BY_NAME = new Map<string, EncodingEntry<TokenizerName>>(ENCODINGS.map(entry => [entry.name, entry]))

@@ -61,6 +61,16 @@ async function installedVersion (tokenizerPath: string): Promise<string> {
 const tokenString = (value: unknown): string | null =>
   typeof value === 'string' ? value : typeof value === 'object' && value !== null && typeof (value as { content?: unknown }).content === 'string' ? (value as { content: string }).content : null
 
+/** bos_token, eos_token, unk_token, pad_token of a tokenizer_config.json: what transformers passes the template. */
+export function specialTokensMapOf (config: Record<string, unknown>): Record<string, string> {
+  const map: Record<string, string> = {}
+  for (const name of ['bos_token', 'eos_token', 'unk_token', 'pad_token']) {
+    const value = tokenString(config[name])
+    if (value !== null) map[name] = value
+  }
+  return map
+}
+
 /** Reads a model's package files: the manifest and the tables. */
 export async function buildModel (entry: ModelEntry): Promise<{ manifest: ModelManifest, tables: ModelTables }> {
   const tokenizerPath = packageFile(entry, entry.files.tokenizer)
@@ -72,11 +82,7 @@ export async function buildModel (entry: ModelEntry): Promise<{ manifest: ModelM
   const config = JSON.parse(await readFile(packageFile(entry, entry.files.config), 'utf8'))
   if (typeof config.chat_template !== 'string') throw new ModelFileError(`${entry.id}: tokenizer_config.json has no chat_template string`)
   const { spec, tables } = buildTables(JSON.parse(raw.toString('utf8')))
-  const specialTokensMap: Record<string, string> = {}
-  for (const name of ['bos_token', 'eos_token', 'unk_token', 'pad_token']) {
-    const value = tokenString(config[name])
-    if (value !== null) specialTokensMap[name] = value
-  }
+  const specialTokensMap = specialTokensMapOf(config)
   const manifest: ModelManifest = {
     format: FORMAT,
     id: entry.id,
@@ -151,15 +157,20 @@ export async function readModel (entry: ModelEntry): Promise<{ manifest: ModelMa
   }
 }
 
-/** A model's manifest: the build's, else read from its package (without keeping the tables). */
-export async function modelManifest (entry: ModelEntry): Promise<ModelManifest> {
+/** The manifest the build wrote for a model's current package, or null. */
+export async function builtManifest (entry: ModelEntry): Promise<ModelManifest | null> {
   try {
     const manifest: ModelManifest = JSON.parse(await readFile(new URL(`${entry.id}.json`, MODEL_TABLES_DIR), 'utf8'))
-    if (manifest.format === FORMAT) return manifest
+    if (manifest.format === FORMAT && manifest.source === `npm:${entry.package.name}@${entry.package.version}/${entry.files.tokenizer}`) return manifest
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
   }
-  return (await buildModel(entry)).manifest
+  return null
+}
+
+/** A model's manifest: the build's, else read from its package (without keeping the tables). */
+export async function modelManifest (entry: ModelEntry): Promise<ModelManifest> {
+  return await builtManifest(entry) ?? (await buildModel(entry)).manifest
 }
 
 /** The manifest and tables of a model: the build's files, else built now from the package. */

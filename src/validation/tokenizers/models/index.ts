@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { ChatCounter, type ConversationTokens } from './chat.js'
 import { ModelCounter } from './counter.js'
-import { modelData, modelManifest, packageFile, tablesFromBuffers, type ModelManifest } from './files.js'
+import { builtManifest, modelData, packageFile, specialTokensMapOf, tablesFromBuffers, type ModelManifest } from './files.js'
 import { compileTemplate } from './jinja/compile.js'
 import { modelEntry, REGISTRY, registryEntry, type ModelEntry } from './registry.js'
 
@@ -27,6 +27,8 @@ export interface Model {
   renderText: ChatCounter['renderText']
   /** Whether text holds the string of one of the tokenizer's special tokens (special_token_in_content). */
   hasSpecialToken: (text: string) => boolean
+  /** The leftmost (longest) special-token string text holds, or null. */
+  specialTokenIn: (text: string) => string | null
   /** Whether the tables came from the build's file or were built in this process. */
   built: boolean
 }
@@ -49,6 +51,10 @@ function makeModel (share: ModelShare, check: boolean): Model {
     countConversation: conversation => chat.count(conversation),
     renderText: (conversation, addGenerationPrompt, upTo) => chat.renderText(conversation, addGenerationPrompt, upTo),
     hasSpecialToken: text => counter.specials.occursIn(text),
+    specialTokenIn: text => {
+      const start = counter.specials.find(text, 0, text.length)
+      return start === -1 ? null : text.slice(start, counter.specials.matchEnd)
+    },
     built: share.built
   }
 }
@@ -85,34 +91,61 @@ export function isModelId (value: unknown): value is string {
   return typeof value === 'string' && modelEntry(value) !== undefined
 }
 
-/** The `GET /api/models` view of every registry entry (encodings included; their sha256 is the rank module's). */
-export async function modelList (): Promise<Array<Record<string, unknown>>> {
-  return await Promise.all(REGISTRY.map(async entry => {
-    if (entry.kind === 'encoding') {
-      const path = packageFile(entry, entry.file)
-      return {
-        id: entry.id,
-        name: entry.name,
-        kind: entry.kind,
-        tokenizer: { source: `npm:${entry.package.name}@${entry.package.version}/${entry.file}`, sha256: createHash('sha256').update(await readFile(path)).digest('hex'), path },
-        chat_template: null,
-        bos_token: null,
-        eos_token: null,
-        context_length: entry.contextLength,
-        licence: entry.licence
-      }
-    }
-    const manifest = await modelManifest(entry)
+/** One entry of `GET /api/models` (api.md v2); `tokenizer.path` only for `validate --models`. */
+export interface ModelListEntry {
+  id: string
+  name: string
+  kind: 'encoding' | 'model'
+  tokenizer: { source: string, sha256: string, path?: string }
+  chat_template: string | null
+  bos_token: string | null
+  eos_token: string | null
+  context_length: number | null
+}
+
+const sha256Of = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex')
+let listed: Promise<ModelListEntry[]> | null = null
+
+async function listEntry (entry: (typeof REGISTRY)[number]): Promise<ModelListEntry> {
+  if (entry.kind === 'encoding') {
+    const path = packageFile(entry, entry.file)
     return {
       id: entry.id,
       name: entry.name,
       kind: entry.kind,
-      tokenizer: { source: manifest.source, sha256: manifest.sha256, path: packageFile(entry, entry.files.tokenizer) },
-      chat_template: manifest.chatTemplate,
-      bos_token: manifest.specialTokensMap.bos_token ?? null,
-      eos_token: manifest.specialTokensMap.eos_token ?? null,
-      context_length: entry.contextLength,
-      licence: entry.licence
+      tokenizer: { source: `npm:${entry.package.name}@${entry.package.version}/${entry.file}`, sha256: await sha256Of(path), path },
+      chat_template: null,
+      bos_token: null,
+      eos_token: null,
+      context_length: entry.contextLength
     }
-  }))
+  }
+  // The build's manifest when there is one; else the package's files, read without building tables.
+  const path = packageFile(entry, entry.files.tokenizer)
+  const manifest = await builtManifest(entry)
+  const config = manifest ? null : JSON.parse(await readFile(packageFile(entry, entry.files.config), 'utf8'))
+  const map = manifest ? manifest.specialTokensMap : specialTokensMapOf(config)
+  return {
+    id: entry.id,
+    name: entry.name,
+    kind: entry.kind,
+    tokenizer: { source: `npm:${entry.package.name}@${entry.package.version}/${entry.files.tokenizer}`, sha256: manifest ? manifest.sha256 : await sha256Of(path), path },
+    chat_template: manifest ? manifest.chatTemplate : config.chat_template,
+    bos_token: map.bos_token ?? null,
+    eos_token: map.eos_token ?? null,
+    context_length: entry.contextLength
+  }
+}
+
+/**
+ * Every value a dataset's `tokenizer` accepts, as `GET /api/models` lists them (read once a
+ * process); `paths` adds each tokenizer.json's absolute path (`validate --models --json`).
+ */
+export async function modelList (options: { paths?: boolean } = {}): Promise<ModelListEntry[]> {
+  if (!listed) {
+    listed = Promise.all(REGISTRY.map(listEntry))
+    listed.catch(() => { listed = null })
+  }
+  const list = await listed
+  return options.paths ? list : list.map(({ tokenizer: { source, sha256 }, ...rest }) => ({ ...rest, tokenizer: { source, sha256 } }))
 }
