@@ -21,6 +21,7 @@ import { apiDocs } from './plugins/api-docs.js'
 import datasetsApi from './routes/api/datasets.js'
 import datasetsManageApi from './routes/api/datasets-manage.js'
 import modelsApi from './routes/api/models.js'
+import revalidatePages from './routes/pages/revalidate.js'
 import notificationsApi from './routes/api/notifications.js'
 import notificationPages from './routes/pages/notifications.js'
 import healthRoutes from './routes/health.js'
@@ -100,6 +101,7 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
   await app.register(authApi)
   await app.register(settingsPages)
   await app.register(datasetPages, { uploadsPerMinute: config.uploadsPerMinute })
+  await app.register(revalidatePages)
   await app.register(formatPages)
   await app.register(datasetsApi, { uploadsPerMinute: config.uploadsPerMinute })
   await app.register(datasetsManageApi)

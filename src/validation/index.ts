@@ -1,5 +1,5 @@
 export { validate } from './validate.js'
-export { loadTokenizer, isTokenizerName, isTokenizerId, modelList, TOKENIZERS, TOKENIZER_IDS, type TokenizerName, type TokenizerId, type Tokenizer } from './tokenizers/index.js'
+export { loadTokenizer, isTokenizerName, isTokenizerId, modelList, TOKENIZERS, TOKENIZER_IDS, TOKENIZER_CHOICES, type TokenizerName, type TokenizerId, type Tokenizer } from './tokenizers/index.js'
 export { createAnalysisPool, type AnalysisPool } from './threads/pool.js'
 export { FORMATS, FORMAT_NAMES, detectFormat, formatIndex, type FormatName, type RecordFormat } from './formats/index.js'
 export type { Conversation, ToolCall, Turn } from './turns/turn.js'

@@ -124,7 +124,7 @@ t.test('strings naming built-in object properties, as every kind of input (prope
     }
     // The tokenizer of an upload and of a direct upload, and a form field of that name.
     const upload = await uploadDataset(app, user.headers, sampleDataset(1), { tokenizer: value })
-    t.same([upload.statusCode, upload.json()], [400, { success: false, error: 'Unknown tokenizer: choose o200k_base or cl100k_base.', details: { field: 'tokenizer' } }], `upload tokenizer=${value}`)
+    t.same([upload.statusCode, upload.json()], [400, { success: false, error: `The tokenizer ${JSON.stringify(value)} is unknown: choose o200k_base, cl100k_base, llama-3.2, qwen3 or gemma-3 (GET /api/models lists them).`, details: { field: 'tokenizer' } }], `upload tokenizer=${value}`)
     const direct = await app.inject({ method: 'POST', url: '/api/datasets', headers: user.headers, payload: { name: 'd', file_name: 'd.jsonl', file_size: 10, tokenizer: value } })
     t.same([direct.statusCode, direct.json().details], [400, { field: 'tokenizer' }], `direct upload tokenizer=${value}`)
     const field = await uploadDataset(app, user.headers, sampleDataset(1), { [value]: 'x', name: value })

@@ -14,6 +14,10 @@ export type TokenizerId = string
 /** Every id `tokenizer` accepts, encodings first (the default first). */
 export const TOKENIZER_IDS: readonly string[] = REGISTRY.map(entry => entry.id)
 
+/** What a picker shows of each (the upload form, validate again): encodings first. */
+export const TOKENIZER_CHOICES: ReadonlyArray<{ id: string, name: string, kind: 'encoding' | 'model', contextLength: number | null }> =
+  REGISTRY.map(entry => ({ id: entry.id, name: entry.name, kind: entry.kind, contextLength: entry.contextLength }))
+
 /** A value from outside (a form, the API, the CLI, a stored row): an encoding or a model id. */
 export function isTokenizerId (value: unknown): value is TokenizerId {
   return isTokenizerName(value) || isModelId(value)

@@ -147,5 +147,5 @@ export async function modelList (options: { paths?: boolean } = {}): Promise<Mod
     listed.catch(() => { listed = null })
   }
   const list = await listed
-  return options.paths ? list : list.map(({ tokenizer: { source, sha256 }, ...rest }) => ({ ...rest, tokenizer: { source, sha256 } }))
+  return options.paths ? list : list.map(model => ({ ...model, tokenizer: { source: model.tokenizer.source, sha256: model.tokenizer.sha256 } }))
 }
