@@ -86,3 +86,27 @@ t.test('usage and I/O problems: exit 2', async t => {
   t.equal(directory.code, 2)
   t.equal(cli('--help').code, 0)
 })
+
+t.test('--models --json: GET /api/models\' object with each tokenizer.json\'s absolute path; --tokenizer takes a model id', async t => {
+  const run = cli('validate', '--models', '--json')
+  t.equal(run.code, 0)
+  const { models } = JSON.parse(run.stdout)
+  const { modelList } = await import('../src/validation/index.js')
+  const api = await modelList()
+  t.same(models.map((m: { tokenizer: { path?: string } }) => ({ ...m, tokenizer: { ...m.tokenizer, path: undefined } })), api.map(m => ({ ...m, tokenizer: { ...m.tokenizer, path: undefined } })), 'the API\'s list, plus the path')
+  for (const model of models) {
+    t.ok(model.tokenizer.path.startsWith('/'), `${model.id}: an absolute path`)
+    if (model.kind === 'model') {
+      const { createHash } = await import('node:crypto')
+      t.equal(createHash('sha256').update(readFileSync(model.tokenizer.path)).digest('hex'), model.tokenizer.sha256, `${model.id}: the file is the one listed`)
+    }
+  }
+  const text = join(dir, 'text.jsonl')
+  writeFileSync(text, '{"text": "hello hello hello"}\n')
+  const counted = cli('validate', text, '--tokenizer', 'llama-3.2', '--json')
+  t.equal(counted.code, 0)
+  t.equal(JSON.parse(counted.stdout).stats.tokens, 3)
+  const unknown = cli('validate', text, '--tokenizer', 'llama-9')
+  t.equal(unknown.code, 2)
+  t.match(unknown.stderr, /Unknown tokenizer "llama-9": use o200k_base, cl100k_base, llama-3\.2, qwen3, gemma-3/)
+})
