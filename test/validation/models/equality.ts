@@ -142,7 +142,10 @@ export function equalityTests (id: string): void {
       try {
         theirs = await referenceCounts(model, full, conversation)
       } catch {
-        t.match(ours.templateError, /rendering the conversation before turn/, `conversation ${k}: a prefix the template refuses is a template_error`)
+        // A prefix the template refuses (Qwen 3 with no user turn before an assistant turn): the
+        // turn trains its span of the full text, which the template rendered (chat.ts, turnStarts).
+        t.equal(ours.templateError, null, `conversation ${k}: a prefix the template refuses leaves the full text's count`)
+        t.equal(ours.tokens, await referenceCount(full, rendered), `conversation ${k}: tokens of the full text`)
         raised++
         continue
       }

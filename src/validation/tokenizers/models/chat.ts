@@ -7,7 +7,12 @@
  * Trained tokens (the prefix method): for each assistant turn of weight 1, the template renders
  * the conversation before it with add_generation_prompt true; the turn's tokens run from the end
  * of that prefix through the first special token the template emits after it (its end-of-turn
- * token). Templates that rewrite earlier turns:
+ * token). The template is rendered once per conversation: the prefix of an assistant turn ends
+ * where the full text's generation prompt for that turn ends (the templates write the same
+ * header, `<|im_start|>assistant\n` and the like, for an assistant turn as for the prompt), so
+ * the turns' starts are found there when the full text holds one such prompt per assistant turn
+ * (turnStarts); the tests compare this with rendering each prefix. Otherwise each prefix is
+ * rendered, and templates that rewrite earlier turns are read thus:
  * - when the full text does not start with the prefix, the turn starts in the full text after as
  *   many of the template's special tokens as the prefix holds and the text the prefix ends with
  *   (its generation prompt); failing that, where the two texts first differ;
@@ -121,13 +126,23 @@ export class ChatCounter {
       const marked = this.render(context(list.length, false))
       const { text, plain, positions } = this.unmark(marked, marker)
       const rendered = new RenderedCount(this.counter, text, plain)
+      // Where each assistant turn starts in the full text: after its generation prompt, when the
+      // text holds one per assistant turn (one render); else after the prefix rendered for it.
+      const starts = this.turnStarts(marked, conversation.turns)
       let assistantTokens = 0
+      let ordinal = -1
       for (let i = 0; i < conversation.turns.length; i++) {
         const turn = conversation.turns[i]
-        if (turn.role !== 'assistant' || turn.weight !== 1) continue
-        step = `the conversation before turn ${i} with add_generation_prompt, to find what turn ${i} trains`
-        const prefix = this.render(context(i, true))
-        const start = this.turnStart(marked, prefix)
+        if (turn.role !== 'assistant') continue
+        ordinal++
+        if (turn.weight !== 1) continue
+        let start: number
+        if (starts !== null) {
+          start = starts[ordinal]
+        } else {
+          step = `the conversation before turn ${i} with add_generation_prompt, to find what turn ${i} trains`
+          start = this.turnStart(marked, this.render(context(i, true)))
+        }
         const cut = positions === null ? start : positions[start]
         const end = rendered.specialFrom(cut)
         assistantTokens += (end === -1 ? rendered.tokens : rendered.tokensThrough(end)) - rendered.tokensBefore(cut)
@@ -137,6 +152,50 @@ export class ChatCounter {
       const message = error instanceof Error ? error.message : String(error)
       return { tokens: 0, assistantTokens: 0, templateError: step === 'the conversation' ? message : `${message} (rendering ${step})` }
     }
+  }
+
+  private generationPromptText: string | null | undefined
+
+  /**
+   * What the template appends for add_generation_prompt (`<|start_header_id|>assistant<|end_header_id|>\n\n`,
+   * `<|im_start|>assistant\n`, `<start_of_turn>model\n`), found by rendering a one-turn
+   * conversation both ways; null when that is not a plain suffix holding a special token.
+   */
+  private generationPrompt (): string | null {
+    if (this.generationPromptText !== undefined) return this.generationPromptText
+    let prompt: string | null = null
+    try {
+      const messages = [{ role: 'user', content: 'x' }]
+      const without = this.render(this.context(messages, null, false))
+      const withPrompt = this.render(this.context(messages, null, true))
+      const suffix = withPrompt.startsWith(without) ? withPrompt.slice(without.length) : ''
+      if (suffix !== '' && this.counter.specials.occursIn(suffix)) prompt = suffix
+    } catch { // a template that cannot render a one-turn conversation: prefixes are rendered instead
+    }
+    this.generationPromptText = prompt
+    return prompt
+  }
+
+  /**
+   * The start of each assistant turn in the (marked) full text, in order: the end of each
+   * generation prompt the template wrote, when it wrote exactly one per assistant turn (content
+   * cannot hold one: its special-token strings are markers). That is where the prefix the template
+   * renders for the turn ends, whenever the full text starts with that prefix; where it does not
+   * (Qwen 3 showing or dropping earlier reasoning), it is the turn as the full text holds it, and a
+   * template that would raise on a prefix alone raises on nothing the trainer sees. Null: render
+   * each prefix instead.
+   */
+  private turnStarts (marked: string, turns: readonly Turn[]): number[] | null {
+    const prompt = this.generationPrompt()
+    if (prompt === null) return null
+    let assistants = 0
+    for (const turn of turns) if (turn.role === 'assistant') assistants++
+    const starts: number[] = []
+    for (let at = marked.indexOf(prompt); at !== -1; at = marked.indexOf(prompt, at + prompt.length)) {
+      starts.push(at + prompt.length)
+      if (starts.length > assistants) return null
+    }
+    return starts.length === assistants ? starts : null
   }
 
   private holdsSpecialToken (value: unknown): boolean {
