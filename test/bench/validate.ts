@@ -1,6 +1,6 @@
 // npm run bench:validate: the validation engine against a single-threaded reference pass, and
 // the engine on the same kind of conversations in the OpenAI format (with tool calls) and the
-// ShareGPT format. BENCH_MB sets the dataset sizes (default 200; e.g. 200,500), BENCH_RUNS how
+// ShareGPT format, and the open models (see `models` below). BENCH_MB sets the dataset sizes (default 200; e.g. 200,500), BENCH_RUNS how
 // many times each pass runs (default 5); each run is its own process.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
@@ -14,6 +14,34 @@ interface Run { seconds: number, cpuSeconds: number, maxRssMb: number, conversat
 const sizes = (process.env.BENCH_MB ?? '200').split(',').map(Number)
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
 const FORMATS: BenchFormat[] = ['native', 'openai', 'sharegpt']
+// The open models (issue 14), on the same native file: full validation with the chat template
+// (worker threads, as the o200k_base pass), against Hugging Face `tokenizers` counting the text
+// the template renders (one text at a time; encode calls alone timed, on the first
+// BENCH_REFERENCE_MB MB, default 50: its rate is steady long before) and against o200k_base.
+// BENCH_MODEL_RUNS passes each (default 2), fastest kept; BENCH_MODELS picks the models.
+const MODEL_RUNS = Number(process.env.BENCH_MODEL_RUNS ?? 2)
+const REFERENCE_MB = process.env.BENCH_REFERENCE_MB ?? '50'
+const MODELS = (process.env.BENCH_MODELS ?? 'llama-3.2,qwen3,gemma-3').split(',').filter(Boolean)
+const TARGETS: Record<string, { reference: number, o200k: number | null }> = { 'llama-3.2': { reference: 10, o200k: 0.7 }, qwen3: { reference: 10, o200k: 0.7 }, 'gemma-3': { reference: 3, o200k: null } }
+
+function models (run: (mode: string, file: string, ...rest: string[]) => Run & { bytes?: number }, file: { path: string, bytes: number }, o200k: Run): void {
+  const o200kMbs = file.bytes / 1e6 / o200k.seconds
+  for (const id of MODELS) {
+    const passes = Array.from({ length: MODEL_RUNS }, () => run('engine', file.path, id))
+    const seconds = Math.min(...passes.map(p => p.seconds))
+    const rss = Math.max(...passes.map(p => p.maxRssMb))
+    const reference = run('model-reference', file.path, id, REFERENCE_MB) as Run & { bytes: number }
+    const mbs = file.bytes / 1e6 / seconds
+    const referenceMbs = reference.bytes / 1e6 / reference.seconds
+    const target = TARGETS[id] ?? { reference: 3, o200k: null }
+    const verdict = (value: number, goal: number | null) => goal === null ? '' : value >= goal ? ` (target ≥ ${goal}×: met)` : ` (target ≥ ${goal}×: NOT met)`
+    console.log(`${id} (full validation with the chat template, worker threads): ${mbs.toFixed(1)} MB/s, ${seconds.toFixed(2)} s (runs: ${passes.map(p => p.seconds.toFixed(2)).join(', ')} s), ` +
+      `${passes[0].tokens.toLocaleString('en-US')} tokens, peak RSS ${rss.toFixed(0)} MB${rss < 250 ? '' : ' (over 250 MB)'}; ` +
+      `reference tokenizers on the rendered text ${referenceMbs.toFixed(2)} MB/s (${(reference.bytes / 1e6).toFixed(0)} MB, same counts): ${(mbs / referenceMbs).toFixed(1)}×${verdict(mbs / referenceMbs, target.reference)}; ` +
+      `${(mbs / o200kMbs).toFixed(2)}× our o200k_base validation${verdict(mbs / o200kMbs, target.o200k)}`)
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'datasets-bench-'))
 try {
   for (const mb of sizes) {
@@ -23,7 +51,7 @@ try {
       await generateDataset(path, mb * 1024 * 1024, 7, format)
       files.set(format, { path, bytes: statSync(path).size })
     }
-    const run = (mode: string, file: string): Run => JSON.parse(execFileSync(process.execPath, [join(import.meta.dirname, 'validate-pass.mjs'), mode, file], { encoding: 'utf8' }).trim().split('\n').pop()!)
+    const run = (mode: string, file: string, ...rest: string[]): Run => JSON.parse(execFileSync(process.execPath, [join(import.meta.dirname, 'validate-pass.mjs'), mode, file, ...rest], { encoding: 'utf8', maxBuffer: 1 << 26 }).trim().split('\n').pop()!)
     // Each pass RUNS times, alternating, each in a fresh process: the fastest run of each and
     // the highest peak RSS of each (the machine's own noise hits every pass alike).
     const passes = new Map<string, Run[]>([['reference', []], ...FORMATS.map(format => [format, []] as [string, Run[]])])
@@ -55,6 +83,7 @@ try {
     const paired = passes.get('native')!.map((run, i) => passes.get('reference')![i].seconds / run.seconds).sort((a, b) => a - b)
     console.log(`ratio: ${(reference.seconds / engine.seconds).toFixed(2)}× the single-threaded pass (fastest runs); run by run: ${paired.map(r => r.toFixed(2)).join(', ')}, median ${paired[Math.floor(paired.length / 2)].toFixed(2)}×`)
     console.log(describeCliRuns(files.get('native')!.path, RUNS, native, engine.tokens))
+    models(run, files.get('native')!, engine)
     for (const format of ['openai', 'sharegpt'] as const) {
       const other = best(format)
       if (other.format !== format || other.conversations === 0) throw new Error(`${format}: the engine read ${JSON.stringify(other)}`)
