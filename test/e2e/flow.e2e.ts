@@ -7,6 +7,10 @@ import { Readable } from 'node:stream'
 import { chromium } from 'playwright-core'
 import { validate } from '../../src/validation/index.js'
 import { buildTestApp, sampleDataset } from '../helper.js'
+import { testModel } from '../validation/models/support.js'
+
+// Qwen 3's tables built once into the tests' folder, where the app then reads them.
+await testModel('qwen3')
 
 const ARTIFACTS = join('test-artifacts', 'e2e')
 mkdirSync(ARTIFACTS, { recursive: true })
@@ -191,6 +195,13 @@ t.test('a user uploads, watches validation, reads conversations, deletes and res
   await page.goto(`${base}/datasets/new`)
   t.equal(await page.locator('#upload-form a[href="/formats"]').count(), 1, 'the form links the format guide')
   await page.fill('input[name=name]', 'Tool calls')
+  // The model picker: the encodings, then the open models with their context length.
+  const picker = page.locator('#upload-form select[name=tokenizer]')
+  t.same(await picker.locator('optgroup').evaluateAll(groups => groups.map(g => g.getAttribute('label'))),
+    ['Encodings: content only, no chat template', 'Open models: rendered with the chat template'], 'encodings and models apart')
+  t.match(await picker.locator('option[value="qwen3"]').innerText(), /Qwen 3 · context 32,768/, 'a model with its context length')
+  await picker.selectOption('qwen3')
+  await page.fill('#upload-form input[name=context_limit]', '200')
   await page.setInputFiles('input[name=file]', { name: 'openai-tools.jsonl', mimeType: 'application/jsonl', buffer: readFileSync(TOOLS_FIXTURE) })
   await page.click('[data-upload-submit]')
   await page.waitForURL(/\/datasets\/[0-9a-f-]{36}$/)
@@ -205,6 +216,23 @@ t.test('a user uploads, watches validation, reads conversations, deletes and res
   t.match(await page.locator('#line-1 .bubble-tool').first().innerText(), /result of get_weather/i, 'the result names its call')
   t.match(await page.locator('#line-2 .bubble.not-trained').innerText(), /not trained/i, 'weight 0 is marked')
   await page.locator('#line-1').screenshot({ path: join(ARTIFACTS, `${String(++step).padStart(2, '0')}-tool-calls.png`) })
+
+  // Counted with Qwen 3's template at 200 tokens; then counted again with o200k_base at 50.
+  t.match(await page.textContent('#training h2'), /Training at 200 tokens · qwen3/)
+  const toolsReport = await validate(Readable.from([readFileSync(TOOLS_FIXTURE)]), { tokenizer: 'qwen3', contextLimit: 200 })
+  t.equal(await page.textContent('#training [data-stat=tokens]'), toolsReport.stats.tokens.toLocaleString('en-US'), 'the model\'s tokens')
+  t.equal(await page.textContent('#training [data-stat=assistant_tokens]'), toolsReport.stats.assistant_tokens.toLocaleString('en-US'), 'trained tokens')
+  t.equal(await page.textContent('#training [data-stat=packed_sequences]'), String(toolsReport.stats.packed_sequences))
+  await shot('training-qwen3')
+  await page.locator('#revalidate-form select[name=tokenizer]').selectOption('o200k_base')
+  await page.fill('#revalidate-form input[name=context_limit]', '50')
+  await page.click('#revalidate-form button[type=submit]')
+  await page.waitForFunction(() => /Training at 50 tokens · o200k_base/.test(document.querySelector('#training h2')?.textContent ?? ''), null, { timeout: 60_000 })
+  await page.waitForSelector('#dataset-status .badge-ready', { timeout: 60_000 })
+  const again = await validate(Readable.from([readFileSync(TOOLS_FIXTURE)]), { contextLimit: 50 })
+  t.equal(await page.textContent('#training [data-stat=over_limit]'), String(again.stats.over_limit), 'conversations over the new limit')
+  t.equal(await page.locator('.histogram figcaption').innerText().then(text => /context limit of 50 tokens/.test(text)), true, 'the histogram names the limit')
+  await shot('counted-again')
 
   // Search narrows the list, live.
   await page.goto(`${base}/datasets`)
