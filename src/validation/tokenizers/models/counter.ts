@@ -16,7 +16,7 @@ import { hashBytes } from '../rank-table.js'
 import { AddedTokenMatcher } from './added-tokens.js'
 import { mergeCount } from './merge.js'
 import type { ModelSpec, ModelTables } from './tables.js'
-import { Utf8Scratch } from './utf8.js'
+import { Utf8Scratch } from '../utf8.js'
 import { DEFAULT_TOKENIZER_CACHE_SIZE } from '../registry.js'
 
 // The encodings' default cache size; a setting of its own when models join the pipeline.

@@ -10,6 +10,7 @@
  * split at spaces only, and CJK text has none).
  */
 
+import { KeyHeap } from '../key-heap.js'
 import type { PairTable } from './pair-table.js'
 
 export const SHORT_WORD = 96
@@ -55,35 +56,7 @@ function heapMergeCount (pairs: PairTable, ids: Int32Array, n: number): number {
   const next = new Int32Array(n)
   const prev = new Int32Array(n)
   const rank = new Int32Array(n).fill(-1) // the rank of the pair starting here; -1: none
-  let heap = new Float64Array(n + 16)
-  let size = 0
-  const siftDown = (i: number) => {
-    const key = heap[i]
-    for (;;) {
-      let child = 2 * i + 1
-      if (child >= size) break
-      if (child + 1 < size && heap[child + 1] < heap[child]) child++
-      if (heap[child] >= key) break
-      heap[i] = heap[child]
-      i = child
-    }
-    heap[i] = key
-  }
-  const push = (key: number) => {
-    if (size === heap.length) {
-      const grown = new Float64Array(heap.length * 2)
-      grown.set(heap)
-      heap = grown
-    }
-    let i = size++
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      if (heap[parent] <= key) break
-      heap[i] = heap[parent]
-      i = parent
-    }
-    heap[i] = key
-  }
+  const heap = new KeyHeap(n)
   for (let i = 0; i < n; i++) {
     next[i] = i + 1 < n ? i + 1 : -1
     prev[i] = i - 1
@@ -91,20 +64,18 @@ function heapMergeCount (pairs: PairTable, ids: Int32Array, n: number): number {
   for (let i = 0; i + 1 < n; i++) {
     const found = pairs.rank(ids[i], ids[i + 1])
     rank[i] = found
-    if (found !== -1) heap[size++] = found * POSITION_SPAN + i
+    if (found !== -1) heap.add(found * POSITION_SPAN + i)
   }
-  for (let i = (size >> 1) - 1; i >= 0; i--) siftDown(i)
+  heap.heapify()
   const update = (at: number) => {
     const right = next[at]
     const found = right === -1 ? -1 : pairs.rank(ids[at], ids[right])
     rank[at] = found
-    if (found !== -1) push(found * POSITION_SPAN + at)
+    if (found !== -1) heap.push(found * POSITION_SPAN + at)
   }
   let parts = n
-  while (size > 0) {
-    const key = heap[0]
-    heap[0] = heap[--size]
-    if (size > 0) siftDown(0)
+  while (heap.size > 0) {
+    const key = heap.pop()
     const at = key % POSITION_SPAN
     if (rank[at] !== (key - at) / POSITION_SPAN) continue // stale
     const right = next[at]

@@ -196,6 +196,21 @@ function splitString (text: string, sep: unknown, maxsplit: unknown): string[] {
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
 
+// Llama 3.2's template asks for today's date on every render: the text of a format is kept for
+// the second it was made in (a clock read and a compare instead of formatting a date).
+const nowCache = new Map<string, { second: number, text: string }>()
+
+function strftimeNow (format: string): string {
+  const now = Date.now()
+  const second = Math.floor(now / 1000)
+  const kept = nowCache.get(format)
+  if (kept !== undefined && kept.second === second) return kept.text
+  const text = strftime(new Date(now), format)
+  if (nowCache.size > 64) nowCache.clear()
+  nowCache.set(format, { second, text })
+  return text
+}
+
 /** datetime.now().strftime(format) in the C locale. */
 export function strftime (date: Date, format: string): string {
   const two = (n: number) => String(n).padStart(2, '0')
@@ -222,7 +237,7 @@ export function strftime (date: Date, format: string): string {
 
 export const GLOBALS = new Map<string, unknown>([
   ['raise_exception', ((c: Arguments) => { throw new TemplateError(pyStr(arg(c, 0, 'message'))) }) as Callable],
-  ['strftime_now', ((c: Arguments) => strftime(new Date(), String(arg(c, 0, 'format')))) as Callable],
+  ['strftime_now', ((c: Arguments) => strftimeNow(String(arg(c, 0, 'format')))) as Callable],
   ['range', ((c: Arguments) => {
     const [a, b, step] = c.args.length === 1 ? [0, Number(c.args[0]), 1] : [Number(c.args[0]), Number(c.args[1]), Number(c.args[2] ?? 1)]
     const out: number[] = []

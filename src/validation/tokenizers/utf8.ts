@@ -1,9 +1,10 @@
 /**
  * A piece of text as UTF-8 bytes in a reused scratch buffer, hashed in the same pass (the hash
- * of rank-table.ts), so that looking a piece up in a table allocates nothing.
+ * of rank-table.ts), so that looking a piece up in a table allocates nothing: the encodings'
+ * pieces (counter.ts) and the models' words (models/counter.ts).
  */
 
-import { finishHash, HASH_PRIME, HASH_SEED } from '../rank-table.js'
+import { finishHash, HASH_PRIME, HASH_SEED } from './rank-table.js'
 
 /** U+2581, SentencePiece's space, as UTF-8. */
 const SPACE_MARK = [0xe2, 0x96, 0x81]
