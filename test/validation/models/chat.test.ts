@@ -123,3 +123,18 @@ t.test('Llama 3.2 writes today\'s date: the count is the same on any day', async
   }
   t.same([...counts], [counts.values().next().value], 'one count for every date')
 })
+
+t.test('qwen3: a prefix the template refuses alone (no user turn before an assistant turn) is no template_error: the full text trains', async t => {
+  const model = await testModel('qwen3')
+  const full = fullReferenceTokenizer('qwen3')
+  const conversation = chat(turn('assistant', 'Hello, how can I help?'), turn('user', 'Hi'), turn('assistant', 'Sure.'))
+  t.throws(() => model.renderText(conversation, true, 0), 'the prefix of the first turn (no messages) raises')
+  const text = model.renderText(conversation, false)
+  t.match(text, '<|im_start|>assistant\nHello, how can I help?<|im_end|>')
+  t.match(text, '<|im_start|>assistant\n<think>\n\n</think>\n\nSure.<|im_end|>')
+  t.same(model.countConversation(conversation), {
+    tokens: await referenceCount(full, text),
+    assistantTokens: await referenceCount(full, 'Hello, how can I help?<|im_end|>') + await referenceCount(full, '<think>\n\n</think>\n\nSure.<|im_end|>'),
+    templateError: null
+  })
+})
