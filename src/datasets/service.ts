@@ -259,12 +259,12 @@ export function createDatasetService ({ db, storage, maxUploadBytes, uploads, ev
     },
 
     /** A page of records in the turn model, read in the dataset's format; `raw` adds each record's JSON. */
-    async records (userId: string, id: string, offset: number, limit: number, options: { raw?: boolean } = {}) {
+    async records (userId: string, id: string, offset: number, limit: number, options: { raw?: boolean, fromLine?: number } = {}) {
       const dataset = await this.get(userId, id)
       if (dataset.status === 'uploading') throw new Conflict('The file has not been uploaded yet.')
       const file = storage.file(dataset.storagePath, dataset.fileName, dataset.fileSize)
       try {
-        return await readRecords(file, offset, limit, { raw: options.raw, format: (dataset.stats as { format?: string } | null)?.format })
+        return await readRecords(file, offset, limit, { raw: options.raw, fromLine: options.fromLine, format: (dataset.stats as { format?: string } | null)?.format })
       } catch {
         throw storageUnavailable() // storage failed before the first record
       }

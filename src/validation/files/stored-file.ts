@@ -43,8 +43,8 @@ export interface ReadFileOptions {
   afterChunk?: () => Promise<void> | void
   /** Checked after each chunk (every few hundred rows): true stops the read. */
   stop?: () => boolean
-  /** Records (JSON array elements, Parquet rows) to skip before the first handed on; ignored for JSON Lines. */
-  skipRecords?: number
+  /** Records (JSON array elements, Parquet rows) to skip before the first handed on, or a function of the kind; not for JSON Lines. */
+  skipRecords?: number | ((kind: StoredFileKind) => number)
   /** Parquet: read no more rows than this after the skipped ones (a page of the records API). */
   takeRecords?: number
   /** Parquet: read only the columns of the file's format plus the id columns (default), or all of them. */
@@ -131,6 +131,11 @@ async function peek (stream: AsyncIterable<Uint8Array>, n: number) {
   return { head, rest, close: async () => { await iterator.return?.() } }
 }
 
+function skipFor (options: ReadFileOptions, kind: StoredFileKind): number {
+  const skip = options.skipRecords
+  return Math.max(0, (typeof skip === 'function' ? skip(kind) : skip) ?? 0)
+}
+
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)
 
 /**
@@ -180,7 +185,7 @@ async function readTextFile (source: AsyncIterable<Uint8Array>, json: boolean, s
     if (announced) return
     announced = true
     const kind = reader instanceof JsonFileReader && reader.kind === 'array' ? 'json_array' : 'jsonl'
-    if (kind === 'json_array') skip = options.skipRecords ?? 0
+    if (kind === 'json_array') skip = skipFor(options, kind)
     options.onKind?.(kind)
   }
   const counted: RecordSink = {
@@ -226,7 +231,7 @@ async function readParquetFile (source: ByteSource, sink: RecordSink, options: R
     return result
   }
   result.lines = file.rows
-  const start = Math.min(file.rows, options.skipRecords ?? 0)
+  const start = Math.min(file.rows, skipFor(options, 'parquet'))
   let stopped = false
   const StopRead = class extends Error {}
   try {
