@@ -95,6 +95,8 @@ export interface ParquetReadOptions {
 }
 
 const DRAIN_EVERY = 512
+/** Bytes of a column chunk fetched at once while its page headers are read. */
+const SCAN_WINDOW_BYTES = 2 * 1024 * 1024
 
 /**
  * Offset indexes for row group `g`'s chunks in use that lack one (parquet-pages.ts), or null
@@ -171,7 +173,7 @@ export async function readParquet (file: ParquetFile, sink: ParquetSink, options
     if (bytes > sliceBytes && !indexed) {
       // No offset index: the pages are found by their headers, and the group is then read a
       // slice at a time as if the file had one.
-      const scanned = await indexGroup(file, g, inUse, sliceBytes, maxGroupBytes)
+      const scanned = await indexGroup(file, g, inUse, Math.min(sliceBytes, SCAN_WINDOW_BYTES), maxGroupBytes)
       if (scanned !== null) {
         indexed = true
         source = scanned.source

@@ -3,8 +3,8 @@ import { GzipError } from './gzip.js'
 import { openInput, type ForeignText } from './input.js'
 import { JsonFileReader } from './json-file.js'
 import { LineReader, type LineSink } from './lines.js'
-import { ParquetError, openParquet, readParquet, startsWithParquetMagic } from './parquet.js'
-import { detectFormat, FORMATS } from '../formats/index.js'
+import { startsWithParquetMagic } from './parquet.js'
+import { readParquetInThread } from './parquet-thread.js'
 
 /** What a stored file is read as (dataset-format.md, "File", "JSON-array files", "Parquet files"). */
 export type StoredFileKind = 'jsonl' | 'json_array' | 'parquet'
@@ -70,26 +70,7 @@ export interface ReadFileResult {
   foreignText: ForeignText | null
 }
 
-/** The columns each format reads (beyond its recognising keys), plus the id columns. */
-const FORMAT_COLUMNS: Record<string, string[]> = {
-  native: ['conversation_id', 'turns'],
-  openai: ['conversation_id', 'id', 'messages', 'tools'],
-  sharegpt: ['conversation_id', 'id', 'conversations', 'system', 'tools'],
-  prompt_completion: ['conversation_id', 'id', 'prompt', 'completion'],
-  alpaca: ['conversation_id', 'id', 'system', 'history', 'instruction', 'input', 'output'],
-  text: ['conversation_id', 'id', 'text']
-}
-
-/**
- * A Parquet file's columns that its record format reads: every row holds every column, so the
- * file's format is that of a record holding all of them (native when none is recognised).
- */
-export function parquetColumnsFor (columns: string[]): string[] {
-  const record = Object.fromEntries(columns.map(name => [name, null]))
-  const index = detectFormat(record)
-  const wanted = new Set(FORMAT_COLUMNS[FORMATS[index === -1 ? 0 : index].name])
-  return columns.filter(name => wanted.has(name))
-}
+export { parquetColumnsFor } from './parquet-columns.js'
 
 /** True when a file of this name may be a JSON array (the contract: `.json`, `.json.gz`). */
 export function mayBeJsonArray (name: string | null | undefined): boolean {
@@ -221,38 +202,19 @@ async function readTextFile (source: AsyncIterable<Uint8Array>, json: boolean, s
 }
 
 async function readParquetFile (source: ByteSource, sink: RecordSink, options: ReadFileOptions): Promise<ReadFileResult> {
-  const result: ReadFileResult = { kind: 'parquet', storedBytes: source.byteLength, lines: 0, fault: null, foreignText: null }
-  let file
-  try {
-    file = await openParquet(source)
-  } catch (error) {
-    if (!(error instanceof ParquetError)) throw error
-    result.fault = { code: 'invalid_parquet', line: 0, message: error.message }
-    return result
+  const read = await readParquetInThread(source, sink, {
+    columns: options.parquetColumns ?? 'format',
+    maxRecordBytes: options.maxLineBytes,
+    skip: skipFor(options, 'parquet'),
+    take: options.takeRecords ?? Number.MAX_SAFE_INTEGER,
+    afterBatch: options.afterChunk,
+    stop: options.stop
+  })
+  return {
+    kind: 'parquet',
+    storedBytes: source.byteLength,
+    lines: read.rows,
+    fault: read.fault === null ? null : { code: 'invalid_parquet', line: 0, message: read.fault },
+    foreignText: null
   }
-  result.lines = file.rows
-  const start = Math.min(file.rows, skipFor(options, 'parquet'))
-  let stopped = false
-  const StopRead = class extends Error {}
-  try {
-    await readParquet(file, {
-      record: sink.record,
-      tooLong: sink.tooLong,
-      fault: message => { result.fault = { code: 'invalid_parquet', line: 0, message } },
-      drain: async () => {
-        if (options.afterChunk) await options.afterChunk()
-        if (options.stop?.()) {
-          stopped = true
-          throw new StopRead()
-        }
-      }
-    }, {
-      columns: options.parquetColumns === 'all' ? null : parquetColumnsFor(file.columns),
-      maxRecordBytes: options.maxLineBytes,
-      rows: { start, end: Math.min(file.rows, start + (options.takeRecords ?? Infinity)) }
-    })
-  } catch (error) {
-    if (!(stopped && error instanceof StopRead)) throw error
-  }
-  return result
 }
