@@ -74,7 +74,8 @@ try {
       console.log(`the native records as ${kind} (${(file.bytes / 1e6).toFixed(1)} MB stored): ${(file.bytes / 1e6 / other.seconds).toFixed(1)} MB/s of stored bytes, ` +
         `${Math.round(other.conversations / other.seconds).toLocaleString('en-US')} rows/s (JSON Lines: ${Math.round(engine.conversations / engine.seconds).toLocaleString('en-US')} rows/s), ` +
         `${other.seconds.toFixed(2)} s (runs: ${other.all} s), peak RSS ${other.maxRssMb.toFixed(0)} MB (JSON Lines: ${engine.maxRssMb.toFixed(0)} MB); ` +
-        `${(engine.seconds / other.seconds * 100).toFixed(0)} % of JSON Lines' speed (fastest runs; run by run median ${(byRun[Math.floor(byRun.length / 2)] * 100).toFixed(0)} %)`)
+        `${(engine.seconds / other.seconds * 100).toFixed(0)} % of JSON Lines' speed (fastest runs; run by run median ${(byRun[Math.floor(byRun.length / 2)] * 100).toFixed(0)} %); ` +
+        `CPU ${other.cpuSeconds.toFixed(1)} s against ${engine.cpuSeconds.toFixed(1)} s (${(engine.cpuSeconds / other.cpuSeconds * 100).toFixed(0)} % of JSON Lines' rows per CPU-second)`)
     }
     for (const format of ['openai', 'sharegpt'] as const) {
       const other = best(format)
