@@ -149,6 +149,8 @@ export interface ValidationOptions {
   pool?: import('./threads/pool.js').AnalysisPool
   /** Tuning; a given pool's settings, then these, then the defaults. */
   settings?: Partial<EngineSettings>
+  /** Told how the file was read (`jsonl`, `json_array`, `parquet`) once the read is done. */
+  onFileKind?: (kind: 'jsonl' | 'json_array' | 'parquet') => void
 }
 
 export const DEFAULT_CONTEXT_LIMIT = 8192

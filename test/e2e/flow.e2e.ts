@@ -1,13 +1,15 @@
 // Real-browser end-to-end test: Debian's chromium driven by playwright-core.
 // Run with `npm run test:e2e` (.ci/run installs chromium when it is missing).
 import t from 'tap'
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { chromium } from 'playwright-core'
 import { validate } from '../../src/validation/index.js'
 import { buildTestApp, sampleDataset } from '../helper.js'
 import { testModel } from '../validation/models/support.js'
+import { makeFiles } from '../fixtures/parquet/data.js'
 
 // Qwen 3's tables built once into the tests' folder, where the app then reads them.
 await testModel('qwen3')
@@ -234,9 +236,31 @@ t.test('a user uploads, watches validation, reads conversations, deletes and res
   t.equal(await page.locator('.histogram figcaption').innerText().then(text => /context limit of 50 tokens/.test(text)), true, 'the histogram names the limit')
   await shot('counted-again')
 
+  // A JSON array (.json, pretty-printed) and a Parquet file through the same form: the page says how each was read.
+  const arrayFile = JSON.stringify(Array.from({ length: 12 }, (_, i) => ({ id: `a${i}`, messages: [{ role: 'user', content: `Array question ${i}` }, { role: 'assistant', content: `Array answer ${i}` }] })), null, 2)
+  const parquetDir = mkdtempSync(join(tmpdir(), 'e2e-parquet-'))
+  t.teardown(() => rmSync(parquetDir, { recursive: true, force: true }))
+  makeFiles(parquetDir)
+  for (const upload of [
+    { name: 'JSON array', file: 'llama-factory.json', mimeType: 'application/json', buffer: Buffer.from(arrayFile), kind: 'JSON array', badge: 'ready', line: 2, text: /Array question 0/ },
+    { name: 'Parquet hub', file: 'train-00000.parquet', mimeType: 'application/vnd.apache.parquet', buffer: readFileSync(join(parquetDir, 'codec-SNAPPY.parquet')), kind: 'Parquet', badge: 'error', line: 1, text: /Question 0 é/ }
+  ]) {
+    await page.goto(`${base}/datasets/new`)
+    t.match(await page.locator('#upload-form').innerText(), /a JSON array of records \(\.json\)[\s\S]*Parquet \(\.parquet\)/, 'the form names the file kinds')
+    await page.fill('input[name=name]', upload.name)
+    await page.setInputFiles('input[name=file]', { name: upload.file, mimeType: upload.mimeType, buffer: upload.buffer })
+    await page.click('[data-upload-submit]')
+    await page.waitForURL(/\/datasets\/[0-9a-f-]{36}$/)
+    await page.waitForSelector(`#dataset-status .badge-${upload.badge}`, { timeout: 60_000 })
+    t.match(await page.textContent('#dataset-fields'), new RegExp(`File kind\\s*${upload.kind}`), `${upload.name}: the page says ${upload.kind}`)
+    await page.locator(`#line-${upload.line}`).waitFor()
+    t.match(await page.locator(`#line-${upload.line}`).innerText(), upload.text, `${upload.name}: its first record in the viewer, at line ${upload.line}`)
+    await shot(upload.kind === 'Parquet' ? 'parquet' : 'json-array')
+  }
+
   // Search narrows the list, live.
   await page.goto(`${base}/datasets`)
-  t.equal(await page.locator('.card').count(), 4)
+  t.equal(await page.locator('.card').count(), 6)
   await page.fill('input[name=search]', 'broken')
   await page.waitForFunction(() => document.querySelectorAll('.card').length === 1)
   t.match(page.url(), /search=broken/, 'the search is in the URL')
