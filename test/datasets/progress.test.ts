@@ -76,10 +76,12 @@ t.test('progress in the API and on the page: only while validating, percent and 
 })
 
 t.test('a file read slowly from storage: progress moves, reaches its size while validating, then is null', async t => {
-  const proxy = await throttledS3(t, testServers().s3Endpoint, { bytesPerSecond: 256 * 1024, holdEndMs: 2500 })
+  // 12 s of reading: longer than the worker's heartbeat (10 s), which must not take the running
+  // job for a dead worker's and start it again (progress would go back to 0).
+  const proxy = await throttledS3(t, testServers().s3Endpoint, { bytesPerSecond: 100 * 1024, holdEndMs: 2500 })
   const app = await buildTestApp(t, { S3_ENDPOINT: proxy })
   const user = await apiUser(app)
-  const content = sampleDataset(8000) // 1.2 MB: about 5 s at this pace
+  const content = sampleDataset(8000) // 1.2 MB
   const created = await uploadDataset(app, user.headers, content, { name: 'Slow to read' })
   t.equal(created.statusCode, 201, created.statusCode === 201 ? 'uploaded' : created.body)
   const { id, file_size: size } = created.json().data.dataset
@@ -114,4 +116,6 @@ t.test('a file read slowly from storage: progress moves, reaches its size while 
   t.equal(list[0].progress, null, 'the list carries it too (null: ready)')
   const [final] = await app.sql`select progress from datasets where id = ${id}`
   t.equal(final.progress, null, 'cleared with the outcome')
+  const metrics = (await app.inject({ url: '/metrics' })).body
+  t.match(metrics, /\ndatasets_validation_jobs_finished_total\{outcome="ready"\} 1\n/, 'validated once')
 })
