@@ -27,7 +27,15 @@ export interface ReadRecordsOptions {
   raw?: boolean
   /** The file's format (from its validation), for records that hold no recognising key. */
   format?: string | null
+  /** A page ends early once its records' lines reach this many bytes (RECORDS_PAGE_BYTES). */
+  maxPageBytes?: number
 }
+
+/**
+ * The line bytes a page of records may hold: lines go up to 8 MiB, so `limit` of them alone
+ * would not bound a request's memory. A page that reaches it ends there (`next_offset` goes on).
+ */
+export const RECORDS_PAGE_BYTES = 16 * 1024 * 1024
 
 const RAW_PREVIEW = 4000
 
@@ -61,11 +69,14 @@ function view (line: number, bytes: Buffer, options: ReadRecordsOptions): Record
 
 /**
  * The records of a stored file from physical line `offset + 1` on, `limit` of them, read as a
- * stream (gzip too) and stopped as soon as the page is full. Blank and too-long lines are skipped.
+ * stream (gzip too) and stopped as soon as the page is full (`limit` records, or RECORDS_PAGE_BYTES
+ * of them). Blank and too-long lines are skipped.
  * `next_offset` is the offset that continues after this page, null at the end of the file.
  */
 export async function readRecords (stream: Readable, offset: number, limit: number, options: ReadRecordsOptions = {}): Promise<{ records: RecordView[], next_offset: number | null }> {
   const records: RecordView[] = []
+  const maxPageBytes = options.maxPageBytes ?? RECORDS_PAGE_BYTES
+  let pageBytes = 0
   let full = false
   const sink: LineSink = {
     bom: () => {},
@@ -74,7 +85,8 @@ export async function readRecords (stream: Readable, offset: number, limit: numb
     record: (line, bytes) => {
       if (line <= offset || full) return
       records.push(view(line, bytes, options))
-      if (records.length === limit) full = true
+      pageBytes += bytes.length
+      if (records.length === limit || pageBytes >= maxPageBytes) full = true
     }
   }
   try {
