@@ -3,7 +3,7 @@
 import t from 'tap'
 import { ProgressRecorder, progressOf, progressView } from '../../src/datasets/progress.js'
 import { formatDuration } from '../../src/views/format.js'
-import { apiUser, buildTestApp, sampleDataset, testServers, uploadDataset } from '../helper.js'
+import { apiUser, buildTestApp, sampleDataset, signedInBrowser, testServers, uploadDataset } from '../helper.js'
 import { throttledS3 } from '../throttled-s3.js'
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
@@ -118,4 +118,21 @@ t.test('a file read slowly from storage: progress moves, reaches its size while 
   t.equal(final.progress, null, 'cleared with the outcome')
   const metrics = (await app.inject({ url: '/metrics' })).body
   t.match(metrics, /\ndatasets_validation_jobs_finished_total\{outcome="ready"\} 1\n/, 'validated once')
+})
+
+t.test('the status fragment and the card render the stored progress; none once final', async t => {
+  const { app, browser } = await signedInBrowser(t, 'fragments@example.com', { ROLE: 'web' })
+  const [user] = await app.sql`select id from users where email = 'fragments@example.com'`
+  const [row] = await app.sql`insert into datasets (user_id, name, file_name, file_size, storage_path, status, progress)
+    values (${user.id}, 'Half read', 'h.jsonl', 4194304, ${`${user.id}/x/h.jsonl`}, 'validating',
+      ${JSON.stringify({ bytes_read: 1048576, bytes_total: 4194304, started_at: new Date(Date.now() - 20_000).toISOString(), at: new Date().toISOString() })}::jsonb)
+    returning id`
+  for (const url of [`/datasets/${row.id}/status`, `/datasets/${row.id}/card`, '/datasets']) {
+    const html = (await browser.get(url)).body
+    t.match(html, /<progress max="4194304" value="1048576" aria-label="File read so far" aria-describedby="progress-text-[0-9a-f-]{36}"><\/progress>/, `${url}: the bar`)
+    t.match(html, /25%<\/span> · 1\.0 MB of 4\.0 MB read · about (1 min|59 s) left</, `${url}: percent, bytes and time left (1 MiB in 20 s: 3 MiB more in about a minute)`)
+    t.match(html, /data-progress aria-live="off"/, `${url}: not read out at every poll`)
+  }
+  await app.sql`update datasets set status = 'ready', progress = null where id = ${row.id}`
+  t.notMatch((await browser.get(`/datasets/${row.id}/status`)).body, /<progress/, 'no bar once ready')
 })
