@@ -25,6 +25,31 @@ export interface UploadLimits {
 }
 
 /**
+ * Part buffers kept for reuse, per budget. A part's buffer is only taken with its credit held,
+ * so at most capacity / PART_SIZE full-size buffers ever exist, in use or free: the budget bounds
+ * what the process holds, not just what uploads hold (a freed 8 MiB buffer would otherwise stay
+ * in memory until the garbage collector gets to it, and under load it does not keep up). Once no
+ * upload holds or waits for buffer, the free ones are let go.
+ */
+const freeParts = new WeakMap<ByteBudget, Buffer[]>()
+
+function takePartBuffer (budget: ByteBudget, size: number): Buffer {
+  if (size === PART_SIZE) {
+    const reused = freeParts.get(budget)?.pop()
+    if (reused) return reused
+  }
+  return Buffer.allocUnsafeSlow(size)
+}
+
+/** Call after the buffer's credit went back to the budget. */
+function givePartBuffer (budget: ByteBudget, buffer: Buffer): void {
+  let free = freeParts.get(budget)
+  if (!free) freeParts.set(budget, free = [])
+  if (budget.inUse === 0 && budget.waiting === 0) free.length = 0
+  else if (buffer.length === PART_SIZE) free.push(buffer)
+}
+
+/**
  * One chunk of at most `max` bytes, or null at the end. The rest of a larger chunk goes back
  * to the stream, so the caller never holds more than it asked for.
  */
@@ -87,11 +112,16 @@ export async function uploadThroughBudget (client: S3Client, bucket: string, key
         throw error
       }
       let released = false
-      const release = () => { if (!released) { released = true; budget.release(credit) } }
+      const buffer = takePartBuffer(budget, credit)
+      const release = () => {
+        if (released) return
+        released = true
+        budget.release(credit)
+        givePartBuffer(budget, buffer)
+      }
       let filled = 0
       let ended = false
       try {
-        const buffer = Buffer.allocUnsafeSlow(credit)
         while (filled < credit) {
           const chunk = await readChunk(body, credit - filled, idleTimeoutMs)
           if (chunk === null) { ended = true; break }

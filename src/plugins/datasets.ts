@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { createDatasetService, type DatasetService } from '../datasets/service.js'
 import { vocabulary } from '../datasets/vocabulary.js'
+import { progressView } from '../datasets/progress.js'
 import { ByteBudget } from '../datasets/byte-budget.js'
 import type { Config } from '../config.js'
 
@@ -27,4 +28,5 @@ export default fp<DatasetsPluginOptions>(async (app, { maxUploadBytes, uploads }
   }))
   // Statuses, their labels, final states and turn roles: templates say them as code does.
   app.shareWithViews('vocabulary', vocabulary)
+  app.shareWithViews('progressView', progressView)
 }, { name: 'datasets', dependencies: ['db', 'storage', 'views', 'metrics'] })
