@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { detectFormat, type Conversation } from '../../../src/validation/index.js'
 import { jsonLine, NotWritable, readWritable, writerFor, type ExportFormat, type WritableRecord } from '../../../src/validation/writers/index.js'
 import { check } from '../support.js'
@@ -42,8 +42,6 @@ const native = [
   { conversation_id: 'c-1', turns: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello!' }] },
   { conversation_id: 7, turns: [{ role: 'user', content: 'Two\nlines  ' }, { role: 'assistant', content: 'Yes' }, { role: 'user', content: 'ünïcødé 😀' }, { role: 'assistant', content: 'ok' }] }
 ].map(record => JSON.stringify(record)).join('\n') + '\n'
-
-type Test = Parameters<Parameters<typeof t.test>[1]>[0]
 
 async function roundTrip (t: Test, name: string, text: string, via: ExportFormat, back: ExportFormat) {
   const source = readAll(text)
