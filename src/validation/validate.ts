@@ -33,7 +33,7 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
   const contextLimit = options.contextLimit ?? DEFAULT_CONTEXT_LIMIT
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES
   const settings: EngineSettings = { ...DEFAULT_ENGINE_SETTINGS, ...options.pool?.settings, ...options.settings }
-  const builder = new FileReport(options.maxIssuesPerSeverity ?? DEFAULT_MAX_ISSUES, contextLimit)
+  const builder = new FileReport(options.maxIssuesPerSeverity ?? DEFAULT_MAX_ISSUES, contextLimit, options.onRecord ?? null)
   // With a pool (given, or `threads` > 1 workers made here) the workers do all the analysis and
   // this thread only reads lines and keeps the report: an HTTP server stays responsive, and
   // this thread holds no tokenizer. One thread: everything here.
@@ -56,6 +56,7 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
   const blank = (line: number, count: number) => builder.addMany(line, count, 'blank_line', '', 'Blank line skipped.')
   const tooLong = (line: number, bytes: number) => {
     builder.nonBlankLine()
+    builder.errorLine(line)
     builder.add(line, 'line_too_long', '',
       `The line is ${bytes.toLocaleString('en-US')} bytes long; the limit is ${maxLineBytes.toLocaleString('en-US')} bytes.`)
   }
