@@ -20,6 +20,7 @@ import workerPlugin from './plugins/worker.js'
 import { apiDocs } from './plugins/api-docs.js'
 import datasetsApi from './routes/api/datasets.js'
 import datasetsManageApi from './routes/api/datasets-manage.js'
+import handoffApi from './routes/api/handoff.js'
 import notificationsApi from './routes/api/notifications.js'
 import notificationPages from './routes/pages/notifications.js'
 import healthRoutes from './routes/health.js'
@@ -102,6 +103,7 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
   await app.register(formatPages)
   await app.register(datasetsApi, { uploadsPerMinute: config.uploadsPerMinute })
   await app.register(datasetsManageApi)
+  await app.register(handoffApi)
   await app.register(notificationPages)
   await app.register(notificationsApi)
   await app.register(apiDocsRoutes)

@@ -75,7 +75,9 @@ export const DatasetObject = Type.Object({
   created_at: Time,
   updated_at: Time,
   validated_at: Type.Union([Time, Type.Null()]),
-  deleted_at: Type.Union([Time, Type.Null()])
+  deleted_at: Type.Union([Time, Type.Null()]),
+  parent_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], { description: 'the dataset this one was derived from (v2), null for uploads' }),
+  recipe: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], { description: 'what the derive that made it did, with its counts (v2); null for uploads' })
 })
 
 export const OneDataset = Ok(Type.Object({ dataset: DatasetObject }))
