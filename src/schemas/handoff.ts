@@ -18,13 +18,13 @@ export const DeriveBody = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 180, description: 'the outputs are named "<name> (train)" and "<name> (validation)"; default: the source\'s name' })),
   format: Type.Optional(StringEnum([...EXPORT_FORMATS], { description: `default openai; one of ${formats}`, 'x-message': `format must be one of ${formats}.` })),
   drop: Type.Optional(Type.Array(StringEnum([...DROP_REASONS], { 'x-message': `drop may list ${DROP_REASONS.join(', ')}.` }), {
-    uniqueItems: true, description: 'default: all three; lines with errors are always dropped (they cannot be converted)'
+    uniqueItems: true, description: 'default: all three; lines with errors are always dropped (they cannot be converted)', 'x-message': `drop may list ${DROP_REASONS.join(', ')}, each once.`
   })),
   exclude_lines: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: MAX_EXCLUDED_LINES, description: 'physical line numbers of the source to leave out' })),
   validation: Type.Optional(Type.Object({
     size: Type.Optional(Type.Integer({ minimum: 1, description: 'conversations in the validation set, exactly' })),
     fraction: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'share of the kept conversations, rounded to the nearest whole number' }))
-  }, { additionalProperties: false, description: '{size: n} or {fraction: f}' })),
+  }, { additionalProperties: false, description: '{size: n} or {fraction: f}', 'x-message': 'validation must be {size: n} with n ≥ 1, or {fraction: f} with 0 < f < 1.' })),
   seed: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'the split\'s seed (default 42): the same seed gives the same split' }))
 }, { additionalProperties: false })
 

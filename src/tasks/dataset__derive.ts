@@ -52,6 +52,10 @@ export function createDeriveDatasetTask ({ db, storage, pool }: TaskDeps): Task 
     })
   }
 
+  async function removeObjects (outputs: Dataset[]) {
+    await Promise.allSettled(outputs.map(output => storage.remove(output.storagePath)))
+  }
+
   return async (payload, helpers) => {
     assertPayload(payload)
     const train = await repository.findById(payload.datasetId)
@@ -108,11 +112,16 @@ export function createDeriveDatasetTask ({ db, storage, pool }: TaskDeps): Task 
       } catch (error) {
         for (const body of bodies) body.destroy(error as Error)
         await Promise.allSettled(uploads)
+        await removeObjects(outputs)
         throw error
       }
       const settled = await Promise.allSettled(uploads)
       const rejected = settled.find(result => result.status === 'rejected')
-      if (rejected || failure) throw failure ?? (rejected as PromiseRejectedResult).reason
+      if (rejected || failure) {
+        // An output stored before the other failed is removed: a retry writes both again.
+        await removeObjects(outputs)
+        throw failure ?? (rejected as PromiseRejectedResult).reason
+      }
       const sizes = settled.map(result => (result as PromiseFulfilledResult<number>).value)
       await db.transaction(async tx => {
         for (let i = 0; i < outputs.length; i++) {
