@@ -3,10 +3,12 @@ import { availableParallelism } from 'node:os'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadEngineSettings } from './config.js'
+import { fileByteSource } from './validation/files/byte-source.js'
+import { FILE_KIND_LABELS, type StoredFileKind as FileKind } from './validation/files/stored-file.js'
 import { DEFAULT_CONTEXT_LIMIT, isTokenizerName, severityOf, threadsFor, TOKENIZERS, validate, type Issue, type Report } from './validation/index.js'
 
 const USAGE = `Usage: validate FILE [--tokenizer ${TOKENIZERS.join('|')}] [--context-limit N] [--json]
-Validates a JSONL conversation dataset (plain or gzip) with the engine the server uses.
+Validates a conversation dataset (JSON Lines or a JSON array, plain or gzip; Parquet) with the engine the server uses.
 Exit status: 0 ready, 1 error, 2 usage or I/O problem.`
 
 const SHOWN_ISSUES = 20
@@ -42,7 +44,7 @@ function issueLines (issues: Issue[]): string[] {
     `  line ${issue.line}${issue.path ? ` ${issue.path}` : ''}: ${issue.code}: ${issue.message}`)
 }
 
-export function formatReport (file: string, tokenizer: string, report: Report): string {
+export function formatReport (file: string, tokenizer: string, report: Report, kind: FileKind = 'jsonl'): string {
   const { stats, counts } = report
   const t = stats.tokens_per_conversation
   let errorCount = 0
@@ -58,7 +60,7 @@ export function formatReport (file: string, tokenizer: string, report: Report): 
     `  tokens per conversation: min ${n(t.min)}, p50 ${n(t.p50)}, p95 ${n(t.p95)}, max ${n(t.max)}`,
     `  format ${stats.format}, ${n(stats.tool_calls)} tool calls; ${n(stats.packed_sequences)} packed sequences, ${n(stats.over_limit)} conversations over the context limit`,
     `  roles: ${Object.entries(stats.role_counts).map(([role, count]) => `${role} ${n(count)}`).join(', ')}`,
-    `  ${n(stats.bytes)} bytes, ${n(stats.lines)} lines`
+    `  ${FILE_KIND_LABELS[kind]}: ${n(stats.bytes)} bytes, ${n(stats.lines)} ${kind === 'parquet' ? 'rows' : 'lines'}`
   ]
   for (const note of report.notes ?? []) out.splice(1, 0, `  note: ${note.message}`)
   const codes = Object.entries(counts).map(([code, count]) => `${code} ×${n(count!)}`)
@@ -98,15 +100,24 @@ export async function main (argv: string[]): Promise<number> {
     return 2
   }
   let report: Report
+  let source: Awaited<ReturnType<typeof fileByteSource>> | null = null
+  let kind: FileKind = 'jsonl'
   try {
-    report = await validate(createReadStream(options.file), {
-      tokenizer: options.tokenizer, contextLimit: options.contextLimit, threads: threadsFor(size, availableParallelism()), settings
+    source = await fileByteSource(options.file)
+    report = await validate({ name: options.file, stream: () => createReadStream(options.file), range: () => source! }, {
+      tokenizer: options.tokenizer,
+      contextLimit: options.contextLimit,
+      threads: threadsFor(size, availableParallelism()),
+      settings,
+      onFileKind: read => { kind = read }
     })
   } catch (error) {
     process.stderr.write(`Cannot read ${options.file}: ${(error as Error).message}\n`)
     return 2
+  } finally {
+    await source?.close()
   }
-  process.stdout.write(options.json ? JSON.stringify(report) + '\n' : formatReport(options.file, options.tokenizer, report))
+  process.stdout.write(options.json ? JSON.stringify(report) + '\n' : formatReport(options.file, options.tokenizer, report, kind))
   return report.outcome === 'ready' ? 0 : 1
 }
 

@@ -72,6 +72,16 @@ const ENTRIES: Array<Omit<FormatGuideEntry, 'title'>> = [
 
 export const FORMAT_GUIDE: FormatGuideEntry[] = ENTRIES.map(entry => ({ ...entry, title: vocabulary.formatLabel(entry.id) ?? entry.id }))
 
+export interface FileKindGuide { kind: string, names: string[], rules: string }
+
+/** The kinds of file accepted, and how each is recognised and read (dataset-format.md, "File"). */
+export const FILE_KINDS: FileKindGuide[] = [
+  { kind: 'JSON Lines', names: ['.jsonl', '.ndjson', '.jsonl.gz', '.ndjson.gz'], rules: 'One JSON object per line; an issue\'s line is the line of the file. Blank lines are skipped.' },
+  { kind: 'JSON array', names: ['.json', '.json.gz'], rules: 'A .json file whose first character is [ is one array of records, read element by element (never whole): an issue\'s line is where its element starts. A .json file that does not start with [ is read as JSON Lines.' },
+  { kind: 'Parquet', names: ['.parquet'], rules: 'Recognised by its PAR1 magic, whatever its name. Each row is a record and its columns are the keys (list and struct columns become arrays and objects, null cells null); an issue\'s line is the row number. Only the columns the format reads are read; snappy, gzip, zstd, brotli and lz4 pages are fine.' },
+  { kind: 'gzip', names: ['.gz'], rules: 'Recognised by its magic bytes and decompressed while it is read.' }
+]
+
 export interface Mistake { code: IssueCode, meaning: string, fix: string }
 
 export const COMMON_MISTAKES: Mistake[] = [

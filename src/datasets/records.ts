@@ -1,5 +1,4 @@
-import type { Readable } from 'node:stream'
-import { readLines, type LineSink } from '../validation/files/lines.js'
+import { readStoredFile, type RecordSink, type StoredFile, type StoredFileKind } from '../validation/files/stored-file.js'
 import { detectFormat, formatIndex, FORMATS, type FormatName } from '../validation/formats/index.js'
 import { RecordScope } from '../validation/formats/scope.js'
 import type { Turn } from '../validation/turns/turn.js'
@@ -27,6 +26,8 @@ export interface ReadRecordsOptions {
   raw?: boolean
   /** The file's format (from its validation), for records that hold no recognising key. */
   format?: string | null
+  /** Start at the first record on this line or after it, instead of `offset`. */
+  fromLine?: number
 }
 
 const RAW_PREVIEW = 4000
@@ -60,30 +61,50 @@ function view (line: number, bytes: Buffer, options: ReadRecordsOptions): Record
 }
 
 /**
- * The records of a stored file from physical line `offset + 1` on, `limit` of them, read as a
- * stream (gzip too) and stopped as soon as the page is full. Blank and too-long lines are skipped.
- * `next_offset` is the offset that continues after this page, null at the end of the file.
+ * A page of the records of a stored file (files/stored-file.ts reads every kind), `limit` of
+ * them, read as a stream and stopped as soon as the page is full. Where the page starts:
+ * JSON Lines, after physical line `offset` (blank and too-long lines are skipped); a JSON array,
+ * after `offset` elements; Parquet, after `offset` rows (only those rows' pages are read where
+ * the file has a page index). With `fromLine` ("jump to line N"), the page starts at the first
+ * record on line N or after it (Parquet: row N) instead. `next_offset` continues after this
+ * page, null at the end. Throws when the file cannot be read before its first record (storage down).
  */
-export async function readRecords (stream: Readable, offset: number, limit: number, options: ReadRecordsOptions = {}): Promise<{ records: RecordView[], next_offset: number | null }> {
+export async function readRecords (file: StoredFile, offset: number, limit: number, options: ReadRecordsOptions = {}): Promise<{ records: RecordView[], next_offset: number | null }> {
   const records: RecordView[] = []
+  const fromLine = options.fromLine
+  let kind: StoredFileKind = 'jsonl'
   let full = false
-  const sink: LineSink = {
+  let skipped = 0 // elements or rows the reader skipped
+  let counted = 0 // elements or rows handed on before the page was full (too-long ones too)
+  const sink: RecordSink = {
     bom: () => {},
     blank: () => {},
-    tooLong: () => {},
+    tooLong: () => { if (!full) counted++ },
     record: (line, bytes) => {
-      if (line <= offset || full) return
+      if (full) return
+      counted++
+      if (kind === 'jsonl' ? line <= (fromLine !== undefined ? fromLine - 1 : offset) : fromLine !== undefined && line < fromLine) return
       records.push(view(line, bytes, options))
       if (records.length === limit) full = true
     }
   }
   try {
-    await readLines(stream, sink, { maxLineBytes: DEFAULT_MAX_LINE_BYTES, stop: () => full })
-  } catch {
-    // A stream that breaks off ends the records there; the validation report says why.
-  } finally {
-    stream.destroy()
+    await readStoredFile(file, sink, {
+      maxLineBytes: DEFAULT_MAX_LINE_BYTES,
+      stop: () => full,
+      skipRecords: known => {
+        skipped = known === 'jsonl' ? 0 : fromLine === undefined ? offset : known === 'parquet' ? Math.max(0, fromLine - 1) : 0
+        return skipped
+      },
+      takeRecords: limit,
+      onKind: known => { kind = known }
+    })
+  } catch (error) {
+    // A stream that breaks off ends the records there (the validation report says why);
+    // storage that cannot be read at all is the caller's error.
+    if (records.length === 0) throw error
   }
   const last = records[records.length - 1]
-  return { records, next_offset: full && last ? last.line : null }
+  if (!full || !last) return { records, next_offset: null }
+  return { records, next_offset: kind === 'jsonl' ? last.line : skipped + counted }
 }

@@ -29,10 +29,18 @@ export function serializeDataset (row: Dataset) {
 
 export type DatasetObject = ReturnType<typeof serializeDataset>
 
+function contentType (fileName: string): string {
+  const lower = fileName.toLowerCase()
+  if (lower.endsWith('.gz')) return 'application/gzip'
+  if (lower.endsWith('.parquet')) return 'application/vnd.apache.parquet'
+  if (lower.endsWith('.json')) return 'application/json'
+  return 'application/x-ndjson'
+}
+
 /** Attachment headers for the original file; the name is reduced to safe characters. */
 export function downloadHeaders (fileName: string, size: number) {
   return {
-    'content-type': fileName.endsWith('.gz') ? 'application/gzip' : 'application/x-ndjson',
+    'content-type': contentType(fileName),
     'content-length': String(size),
     'content-disposition': `attachment; filename="${fileName.replace(/[^\w.-]/g, '_')}"`,
     'cache-control': 'private, no-store'

@@ -259,16 +259,15 @@ export function createDatasetService ({ db, storage, maxUploadBytes, uploads, ev
     },
 
     /** A page of records in the turn model, read in the dataset's format; `raw` adds each record's JSON. */
-    async records (userId: string, id: string, offset: number, limit: number, options: { raw?: boolean } = {}) {
+    async records (userId: string, id: string, offset: number, limit: number, options: { raw?: boolean, fromLine?: number } = {}) {
       const dataset = await this.get(userId, id)
       if (dataset.status === 'uploading') throw new Conflict('The file has not been uploaded yet.')
-      let stream
+      const file = storage.file(dataset.storagePath, dataset.fileName, dataset.fileSize)
       try {
-        stream = await storage.getStream(dataset.storagePath)
+        return await readRecords(file, offset, limit, { raw: options.raw, fromLine: options.fromLine, format: (dataset.stats as { format?: string } | null)?.format })
       } catch {
-        throw storageUnavailable()
+        throw storageUnavailable() // storage failed before the first record
       }
-      return await readRecords(stream, offset, limit, { raw: options.raw, format: (dataset.stats as { format?: string } | null)?.format })
     },
 
     /** The original file as stored, for a download streamed through this ownership check. */

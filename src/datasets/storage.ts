@@ -4,6 +4,9 @@ import {
 } from '@aws-sdk/client-s3'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import type { Readable } from 'node:stream'
+import { buffer } from 'node:stream/consumers'
+import { rangeByteSource } from '../validation/files/byte-source.js'
+import type { StoredFile } from '../validation/files/stored-file.js'
 import type { Config } from '../config.js'
 import { uploadThroughBudget, type UploadLimits } from './multipart-upload.js'
 
@@ -51,6 +54,25 @@ export function createStorage (s3: Config['s3']) {
     async getStream (key: string): Promise<Readable> {
       const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
       return response.Body as Readable
+    },
+
+    /** Bytes start to end (exclusive) of an object: one ranged GET. */
+    async getRange (key: string, start: number, end: number): Promise<Buffer> {
+      const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end - 1}` }))
+      return await buffer(response.Body as Readable)
+    },
+
+    /**
+     * A stored dataset file as the engine reads it (files/stored-file.ts): a stream of the whole
+     * object for JSON Lines and JSON arrays, ranged GETs for Parquet. `name` is the file's
+     * original name (a `.json` name may hold a JSON array), `size` its stored size.
+     */
+    file (key: string, name: string, size: number): StoredFile {
+      return {
+        name,
+        stream: () => this.getStream(key),
+        range: () => rangeByteSource(size, (start, end) => this.getRange(key, start, end))
+      }
     },
 
     /** Size in bytes, or null when there is no such object. */

@@ -60,14 +60,15 @@ export class UploadGuard extends Transform {
     this.sniffed = true
     const kind = detectFileKind(head.subarray(0, SNIFF_BYTES))
     if (kind.kind === 'foreign') {
-      this.refuse(new UnsupportedType(`This is ${kind.name}, not a dataset: upload JSON Lines text (.jsonl, .ndjson) or its gzip (.jsonl.gz).`, 'file'))
+      this.refuse(new UnsupportedType(`This is ${kind.name}, not a dataset: upload JSON Lines (.jsonl, .ndjson), a JSON array (.json), either gzip-compressed (.gz), or Parquet (.parquet).`, 'file'))
       return
     }
     callback(null, head)
   }
 }
 
-const EXTENSIONS = ['.jsonl', '.jsonl.gz', '.ndjson', '.ndjson.gz']
+/** JSON Lines, JSON arrays (dataset-format.md v2: a `.json` file may also hold JSON Lines) and Parquet. */
+export const EXTENSIONS = ['.jsonl', '.jsonl.gz', '.ndjson', '.ndjson.gz', '.json', '.json.gz', '.parquet']
 
 /** A file name safe in a storage key and a page: the last path part, [A-Za-z0-9._-] only. */
 export function sanitiseFileName (name: string): string {

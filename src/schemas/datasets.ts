@@ -37,7 +37,7 @@ export const PageListQuery = Type.Object({
 
 /** GET /api/datasets/:id/records */
 export const RecordsQuery = Type.Object({
-  offset: Type.Integer({ minimum: 0, default: 0, description: 'physical lines to skip' }),
+  offset: Type.Integer({ minimum: 0, default: 0, description: 'where the page starts: JSON Lines, physical lines to skip; a JSON array, elements to skip; Parquet, rows to skip. Continue with the answer\'s next_offset.' }),
   limit: Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: 20 }),
   raw: Type.Boolean({ default: false, description: 'true: each record\'s original JSON under `raw` too' })
 })

@@ -57,15 +57,17 @@ export function createValidateDatasetTask ({ db, storage, pool, validationEvents
     if (!dataset || dataset.deletedAt || dataset.status !== 'validating') return
 
     let report: Report
+    let fileKind: string | null = null
     const started = performance.now()
     const seconds = () => (performance.now() - started) / 1000
     validationEvents?.started()
     try {
-      const stream = await storage.getStream(dataset.storagePath)
-      report = await validate(stream, {
+      // JSON Lines and JSON arrays stream from storage; Parquet is read by ranged GETs.
+      report = await validate(storage.file(dataset.storagePath, dataset.fileName, dataset.fileSize), {
         tokenizer: dataset.tokenizer as TokenizerName,
         contextLimit: dataset.contextLimit,
-        pool
+        pool,
+        onFileKind: kind => { fileKind = kind }
       })
     } catch (error) {
       validationEvents?.finished('failed', seconds(), 0)
@@ -87,7 +89,8 @@ export function createValidateDatasetTask ({ db, storage, pool, validationEvents
       trainingReady: ready,
       stats,
       issueCounts: report.counts,
-      report,
+      // The stored copy also says how the file was read (the dataset page shows it; the API's report keeps its shape).
+      report: { ...report, file_kind: fileKind },
       errorMessage: summary,
       validatedAt: new Date()
     }, ready, ready

@@ -148,11 +148,15 @@ export interface ValidationOptions {
   pool?: import('./threads/pool.js').AnalysisPool
   /** Tuning; a given pool's settings, then these, then the defaults. */
   settings?: Partial<EngineSettings>
+  /** Told how the file was read (`jsonl`, `json_array`, `parquet`) once the read is done. */
+  onFileKind?: (kind: 'jsonl' | 'json_array' | 'parquet') => void
   /**
    * Called for every non-blank line in file order with what the report decided of it (derive
    * uses it to know which lines to keep): the stored report keeps only the first issues.
    */
   onRecord?: (line: number, verdict: RecordVerdict) => void
+  /** Given each record's bytes as it is read, before it is analysed (and before its onRecord): the bytes are only valid during the call. */
+  onRecordBytes?: (line: number, bytes: Buffer) => void
 }
 
 /** What validation decided of one line (ValidationOptions.onRecord). */

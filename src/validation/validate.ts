@@ -1,5 +1,6 @@
 import type { ForeignText } from './files/input.js'
-import { readLines, type LineSink } from './files/lines.js'
+import type { LineSink } from './files/lines.js'
+import { readStoredFile, type StoredFile } from './files/stored-file.js'
 import { analyseLine } from './rules/record.js'
 import { FileReport } from './rules/file-report.js'
 import { loadTokenizer, rankTable } from './tokenizers/index.js'
@@ -23,12 +24,18 @@ function foreignTextNote (encoding: ForeignText): ReportNote {
   }
 }
 
+function isStoredFile (source: AsyncIterable<Uint8Array> | StoredFile): source is StoredFile {
+  return typeof (source as StoredFile).stream === 'function'
+}
+
 /**
- * The validation engine: a byte stream (plain or gzip) in, the contract's report out.
+ * The validation engine: a stored file (JSON Lines, a JSON array, Parquet; see
+ * files/stored-file.ts), or a bare byte stream read as JSON Lines (plain or gzip), in; the
+ * contract's report out.
  * Pure: no database, storage or HTTP. Memory stays bounded: lines are handled as they
  * arrive and only hashes and one token count per conversation are kept.
  */
-export async function validate (source: AsyncIterable<Uint8Array>, options: ValidationOptions = {}): Promise<Report> {
+export async function validate (source: AsyncIterable<Uint8Array> | StoredFile, options: ValidationOptions = {}): Promise<Report> {
   const tokenizerName = options.tokenizer ?? 'o200k_base'
   const contextLimit = options.contextLimit ?? DEFAULT_CONTEXT_LIMIT
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES
@@ -87,6 +94,7 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
     }
   }
 
+  const tap = options.onRecordBytes
   const bom = () => builder.add(1, 'bom', '', 'The UTF-8 byte-order mark at the start of the file was skipped.')
   const sink: LineSink = pool
     ? {
@@ -94,6 +102,7 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
         blank: (line, count) => { events.push(BLANK, line, count) },
         tooLong: (line, bytes) => { events.push(TOO_LONG, line, bytes) },
         record: (line, bytes) => {
+          tap?.(line, bytes)
           if (batchLength + bytes.length > batch.length) {
             if (batchLength > 0) flushBatch()
             if (bytes.length > batch.length) batch = new Uint8Array(bytes.length)
@@ -109,11 +118,15 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
         bom,
         blank,
         tooLong,
-        record: (line, bytes) => builder.addLine(line, analyseLine(bytes, context!, builder.knownFormat))
+        record: (line, bytes) => {
+          tap?.(line, bytes)
+          builder.addLine(line, analyseLine(bytes, context!, builder.knownFormat))
+        }
       }
 
   try {
-    const read = await readLines(source, sink, {
+    const file: StoredFile = isStoredFile(source) ? source : { stream: () => source }
+    const read = await readStoredFile(file, sink, {
       maxLineBytes,
       afterChunk: pool
         ? async () => { while (inFlight.length > threads * settings.batchesInFlight) await settleOldest() }
@@ -123,14 +136,14 @@ export async function validate (source: AsyncIterable<Uint8Array>, options: Vali
       flushBatch()
       while (inFlight.length > 0) await settleOldest()
     }
-    if (read.gzipProblem) {
-      const message = read.gzipProblem.charAt(0).toUpperCase() + read.gzipProblem.slice(1)
-      builder.add(0, 'invalid_gzip', '', `${message}; the lines before the fault were checked.`)
+    if (read.fault) {
+      builder.add(read.fault.line, read.fault.code, '', read.fault.message)
     } else if (!builder.hasRecords) {
       builder.add(0, 'empty_file', '', 'The file holds no records: it is empty or has only blank lines.')
     }
     const report = builder.finish(read.storedBytes, read.lines)
     if (read.foreignText) report.notes = [foreignTextNote(read.foreignText)]
+    options.onFileKind?.(read.kind)
     return report
   } finally {
     if (pool && !external) await pool.close()

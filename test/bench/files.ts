@@ -5,73 +5,16 @@
 // BENCH_BIG=1 adds the records of a 500 MB JSON Lines file as Parquet with 128 MB row
 // groups, with and without offset indexes (peak RSS).
 import { execFileSync } from 'node:child_process'
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs'
-import { once } from 'node:events'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { fileWriter, parquetWriteRows } from 'hyparquet-writer'
+import { writeArray, writeParquet } from './file-kinds.js'
 import { generateDataset } from './generate.js'
 
 const MB = 1024 * 1024
 const size = Number(process.env.BENCH_MB ?? 200)
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 const dir = mkdtempSync(join(tmpdir(), 'datasets-bench-files-'))
-
-async function * records (jsonl: string) {
-  for await (const line of createInterface({ input: createReadStream(jsonl), crlfDelay: Infinity })) {
-    if (line) yield JSON.parse(line) as Record<string, unknown>
-  }
-}
-
-/** The same records as one JSON array, one element per line (how most `.json` datasets look). */
-async function writeArray (jsonl: string, path: string) {
-  const out = createWriteStream(path)
-  out.write('[\n')
-  let first = true
-  for await (const line of createInterface({ input: createReadStream(jsonl), crlfDelay: Infinity })) {
-    if (!out.write((first ? '' : ',\n') + line)) await once(out, 'drain')
-    first = false
-  }
-  out.end('\n]\n')
-  await once(out, 'finish')
-}
-
-const text = (name: string) => ({ name, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'OPTIONAL' as const })
-
-/** The same records as Parquet: turns as list<struct<role, content>>, metadata as a struct. */
-async function writeParquet (jsonl: string, path: string, rowsPerGroup: number, { offsetIndex = true, pageSize = 1024 * 1024 } = {}) {
-  const schema = [
-    { name: 'root', num_children: 3 },
-    text('conversation_id'),
-    { name: 'turns', repetition_type: 'OPTIONAL' as const, converted_type: 'LIST' as const, num_children: 1 },
-    { name: 'list', repetition_type: 'REPEATED' as const, num_children: 1 },
-    { name: 'element', repetition_type: 'OPTIONAL' as const, num_children: 2 },
-    text('role'),
-    text('content'),
-    { name: 'metadata', repetition_type: 'OPTIONAL' as const, num_children: 2 },
-    text('source'),
-    { name: 'index', type: 'INT64' as const, repetition_type: 'OPTIONAL' as const }
-  ]
-  async function * rows () {
-    for await (const record of records(jsonl)) {
-      const metadata = record.metadata as { source: string, index: number }
-      yield { ...record, metadata: { source: metadata.source, index: BigInt(metadata.index) } }
-    }
-  }
-  await parquetWriteRows({
-    writer: fileWriter(path),
-    rows: rows(),
-    columns: ['conversation_id', 'turns', 'metadata'].map(name => ({ name, offsetIndex })),
-    schema,
-    codec: 'SNAPPY',
-    rowGroupSize: rowsPerGroup,
-    pageSize,
-    // The generated texts repeat a few sentences; real chat text has no small dictionary, so
-    // writers (pyarrow: past 1 MiB) store it plain: so here.
-    dictionarySize: 64 * 1024
-  })
-}
 
 interface Pass { seconds: number, cpuSeconds: number, maxRssMb: number, records: number, recordBytes: number }
 const pass = (mode: string, path: string): Pass =>

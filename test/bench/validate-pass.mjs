@@ -1,6 +1,7 @@
 // One measured pass in its own process, so peak RSS belongs to that pass alone. Plain
 // JavaScript on the built engine (dist/), as production runs it: no TypeScript loader in the
-// process for either pass. argv: engine|reference FILE; prints one JSON line
+// process for either pass. argv: engine|reference FILE; prints one JSON line (engine: the file
+// as the CLI opens it, by its name: JSON Lines, a JSON array, Parquet by ranged reads)
 // {seconds, cpuSeconds, maxRssMb, conversations, tokens, format, toolCalls} (cpuSeconds: every thread's
 // user + system time, which a busy machine disturbs less than the wall clock).
 import { createReadStream, statSync } from 'node:fs'
@@ -8,6 +9,7 @@ import { createInterface } from 'node:readline'
 import { availableParallelism } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { loadTokenizer, threadsFor, validate } from '../../dist/validation/index.js'
+import { fileByteSource } from '../../dist/validation/files/byte-source.js'
 
 const [mode, file] = process.argv.slice(2)
 const started = performance.now()
@@ -16,7 +18,9 @@ let tokens = 0
 let format = 'native'
 let toolCalls = 0
 if (mode === 'engine') {
-  const report = await validate(createReadStream(file), { threads: threadsFor(statSync(file).size, availableParallelism()) })
+  const source = await fileByteSource(file)
+  const report = await validate({ name: file, stream: () => createReadStream(file), range: () => source }, { threads: threadsFor(statSync(file).size, availableParallelism()) })
+  await source.close()
   conversations = report.stats.conversations
   tokens = report.stats.tokens
   format = report.stats.format

@@ -1,13 +1,17 @@
 // npm run bench:validate: the validation engine against a single-threaded reference pass, and
 // the engine on the same kind of conversations in the OpenAI format (with tool calls) and the
 // ShareGPT format. BENCH_MB sets the dataset sizes (default 200; e.g. 200,500), BENCH_RUNS how
-// many times each pass runs (default 5); each run is its own process.
+// many times each pass runs (default 5); each run is its own process. The native records are
+// also validated as one JSON array (.json) and as Parquet (hyparquet-writer, snappy, row groups
+// of ~32 MB of record text, no page index, as pyarrow writes by default): MB/s of stored
+// bytes, rows/s and peak RSS beside JSON Lines.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateDataset, type BenchFormat } from './generate.js'
 import { describeCliRuns } from './validate-cli.js'
+import { writeArray, writeParquet } from './file-kinds.js'
 
 interface Run { seconds: number, cpuSeconds: number, maxRssMb: number, conversations: number, tokens: number, format: string, toolCalls: number }
 
@@ -23,13 +27,21 @@ try {
       await generateDataset(path, mb * 1024 * 1024, 7, format)
       files.set(format, { path, bytes: statSync(path).size })
     }
+    const native0 = files.get('native')!
+    const arrayPath = join(dir, `bench-${mb}-native.json`)
+    const parquetPath = join(dir, `bench-${mb}-native.parquet`)
+    await writeArray(native0.path, arrayPath)
+    const lineCount = Number(execFileSync('wc', ['-l', native0.path], { encoding: 'utf8' }).trim().split(/\s+/)[0])
+    await writeParquet(native0.path, parquetPath, Math.max(1, Math.round(32 * 1024 * 1024 / (native0.bytes / lineCount))), { offsetIndex: false })
+    const kinds = new Map([['JSON array', { path: arrayPath, bytes: statSync(arrayPath).size }], ['Parquet', { path: parquetPath, bytes: statSync(parquetPath).size }]])
     const run = (mode: string, file: string): Run => JSON.parse(execFileSync(process.execPath, [join(import.meta.dirname, 'validate-pass.mjs'), mode, file], { encoding: 'utf8' }).trim().split('\n').pop()!)
     // Each pass RUNS times, alternating, each in a fresh process: the fastest run of each and
     // the highest peak RSS of each (the machine's own noise hits every pass alike).
-    const passes = new Map<string, Run[]>([['reference', []], ...FORMATS.map(format => [format, []] as [string, Run[]])])
+    const passes = new Map<string, Run[]>([['reference', []], ...FORMATS.map(format => [format, []] as [string, Run[]]), ...[...kinds.keys()].map(kind => [kind, []] as [string, Run[]])])
     for (let i = 0; i < RUNS; i++) {
       passes.get('reference')!.push(run('reference', files.get('native')!.path))
       for (const format of FORMATS) passes.get(format)!.push(run('engine', files.get(format)!.path))
+      for (const [kind, file] of kinds) passes.get(kind)!.push(run('engine', file.path))
     }
     const best = (label: string) => {
       const runs = passes.get(label)!
@@ -55,6 +67,15 @@ try {
     const paired = passes.get('native')!.map((run, i) => passes.get('reference')![i].seconds / run.seconds).sort((a, b) => a - b)
     console.log(`ratio: ${(reference.seconds / engine.seconds).toFixed(2)}× the single-threaded pass (fastest runs); run by run: ${paired.map(r => r.toFixed(2)).join(', ')}, median ${paired[Math.floor(paired.length / 2)].toFixed(2)}×`)
     console.log(describeCliRuns(files.get('native')!.path, RUNS, native, engine.tokens))
+    for (const [kind, file] of kinds) {
+      const other = best(kind)
+      if (other.tokens !== engine.tokens || other.conversations !== engine.conversations) throw new Error(`${kind}: the engine read ${JSON.stringify(other)}, JSON Lines ${JSON.stringify(engine)}`)
+      const byRun = passes.get(kind)!.map((run, i) => passes.get('native')![i].seconds / run.seconds).sort((a, b) => a - b)
+      console.log(`the native records as ${kind} (${(file.bytes / 1e6).toFixed(1)} MB stored): ${(file.bytes / 1e6 / other.seconds).toFixed(1)} MB/s of stored bytes, ` +
+        `${Math.round(other.conversations / other.seconds).toLocaleString('en-US')} rows/s (JSON Lines: ${Math.round(engine.conversations / engine.seconds).toLocaleString('en-US')} rows/s), ` +
+        `${other.seconds.toFixed(2)} s (runs: ${other.all} s), peak RSS ${other.maxRssMb.toFixed(0)} MB (JSON Lines: ${engine.maxRssMb.toFixed(0)} MB); ` +
+        `${(engine.seconds / other.seconds * 100).toFixed(0)} % of JSON Lines' speed (fastest runs; run by run median ${(byRun[Math.floor(byRun.length / 2)] * 100).toFixed(0)} %)`)
+    }
     for (const format of ['openai', 'sharegpt'] as const) {
       const other = best(format)
       if (other.format !== format || other.conversations === 0) throw new Error(`${format}: the engine read ${JSON.stringify(other)}`)

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import { gzipSync } from 'node:zlib'
 import { readRecords } from '../../src/datasets/records.js'
 
-const stream = (text: string | Buffer) => Readable.from([typeof text === 'string' ? Buffer.from(text) : text])
+const stream = (text: string | Buffer) => ({ stream: () => Readable.from([typeof text === 'string' ? Buffer.from(text) : text]) })
 const plain = { tool_calls: null, reasoning: null, weight: 1, tool_call_id: null }
 const lines = [
   { conversation_id: 'n1', turns: [{ role: 'user', content: 'Q' }, { role: 'assistant', content: 'A' }] },

@@ -9,7 +9,7 @@ const tags = ['datasets']
 const file = Type.String({ format: 'binary' })
 // @fastify/swagger takes a response given with its media types as is.
 const downloadedFile = Type.Unsafe({
-  description: 'the file as uploaded', content: { 'application/x-ndjson': { schema: file }, 'application/gzip': { schema: file } }
+  description: 'the file as uploaded', content: { 'application/x-ndjson': { schema: file }, 'application/json': { schema: file }, 'application/gzip': { schema: file }, 'application/vnd.apache.parquet': { schema: file } }
 })
 
 const datasetsManageApi: FastifyPluginAsyncTypebox = async (app) => {

@@ -16,7 +16,8 @@ const datasetsApi: FastifyPluginAsyncTypebox<{ uploadsPerMinute: number }> = asy
       tags,
       summary: 'Upload a dataset (multipart), or create one for a direct upload (JSON)',
       description: 'multipart/form-data streams the file to storage and queues validation: 201 {dataset}. ' +
-        'JSON {name, file_name, file_size, ...} answers 201 {dataset, uploadUrl, storagePath}: PUT the file to uploadUrl, then POST /api/datasets/{id}/confirm.',
+        'JSON {name, file_name, file_size, ...} answers 201 {dataset, uploadUrl, storagePath}: PUT the file to uploadUrl, then POST /api/datasets/{id}/confirm. ' +
+        'Files: JSON Lines (.jsonl, .ndjson), a JSON array of records (.json), either gzip-compressed (.gz), or Parquet (.parquet); other names are 415.',
       response: responses({ 201: Type.Union([OneDataset, Presigned], { description: '{dataset} after an upload, {dataset, uploadUrl, storagePath} for a direct upload' }) }, [400, 403, 413, 415, 429, 503])
     }
   }, async (request, reply) => {

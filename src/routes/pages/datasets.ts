@@ -147,7 +147,7 @@ const datasetPages: FastifyPluginAsyncTypebox<{ uploadsPerMinute: number }> = as
     let page = null
     let failure: string | null = null
     try {
-      page = await app.datasets.records(request.user!.id, dataset.id, offset, RECORDS_PER_PAGE)
+      page = await app.datasets.records(request.user!.id, dataset.id, offset, RECORDS_PER_PAGE, { fromLine: line !== undefined ? Math.max(1, line) : undefined })
     } catch (error) {
       // Shown in the fragment with a Retry link; the rest of the page stays.
       if (!(error instanceof Conflict || error instanceof Unavailable)) throw error
@@ -164,7 +164,7 @@ const datasetPages: FastifyPluginAsyncTypebox<{ uploadsPerMinute: number }> = as
   app.get('/datasets/:id/report.json', { schema: { params: DatasetParams } }, async (request, reply) => {
     const dataset = await app.datasets.get(request.user!.id, request.params.id)
     if (!dataset.report) throw new Conflict('The report is not ready yet.')
-    const name = dataset.fileName.replace(/\.(jsonl|ndjson)(\.gz)?$/i, '')
+    const name = dataset.fileName.replace(/\.(jsonl|ndjson|json)(\.gz)?$|\.parquet$/i, '')
     return reply.headers({ 'content-type': 'application/json; charset=utf-8', 'content-disposition': `attachment; filename="${name}.report.json"` })
       .send(JSON.stringify(dataset.report))
   })

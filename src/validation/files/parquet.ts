@@ -1,7 +1,8 @@
 import { brotliDecompressSync, unzipSync } from 'node:zlib'
-import { parquetMetadataAsync, parquetRead, parquetSchema, type Compressors, type FileMetaData, type ParquetParsers } from 'hyparquet'
+import { parquetMetadataAsync, parquetRead, parquetSchema, type ColumnChunk, type Compressors, type FileMetaData, type ParquetParsers } from 'hyparquet'
 import { compressors as pureCompressors } from 'hyparquet-compressors'
 import type { ByteSource } from './byte-source.js'
+import { IndexedSource, scanPages, withGroupChunks } from './parquet-pages.js'
 import { RowWriter, dateFromDays, textFromBytes } from './parquet-json.js'
 
 /** The file cannot be read as Parquet; the message says what went wrong, for `invalid_parquet`. */
@@ -96,6 +97,32 @@ export interface ParquetReadOptions {
 const DRAIN_EVERY = 512
 
 /**
+ * Offset indexes for row group `g`'s chunks in use that lack one (parquet-pages.ts), or null
+ * when a chunk's pages cannot be indexed (or cannot be read: the group's read says why).
+ */
+async function indexGroup (file: ParquetFile, g: number, inUse: ColumnChunk[], windowBytes: number, maxPageBytes: number) {
+  const group = file.metadata.row_groups[g]
+  const schema = parquetSchema(file.metadata)
+  const source = new IndexedSource(file.source)
+  const columns: ColumnChunk[] = []
+  for (const chunk of group.columns) {
+    if (!inUse.includes(chunk) || (chunk.offset_index_offset !== undefined && chunk.offset_index_length)) {
+      columns.push(chunk)
+      continue
+    }
+    let pages
+    try {
+      pages = await scanPages(file.source, chunk.meta_data!, schema, Number(group.num_rows), COMPRESSORS, windowBytes, maxPageBytes)
+    } catch {
+      return null
+    }
+    if (pages === null) return null
+    columns.push(source.add(chunk, pages))
+  }
+  return { source, metadata: withGroupChunks(file.metadata, g, columns) }
+}
+
+/**
  * Rows → records, one row group at a time (or a slice of one, see above), reading only the
  * columns asked for. Memory holds one row group's cells of those columns, never the whole
  * file: its compressed bytes as fetched, its decompressed pages (text cells point into them),
@@ -138,7 +165,19 @@ export async function readParquet (file: ParquetFile, sink: ParquetSink, options
     // memory then follows the slice, not the group. (A chunk without one would be decoded
     // whole for every slice.)
     const bytes = inUse.reduce((sum, chunk) => sum + Number(chunk.meta_data!.total_uncompressed_size), 0)
-    const indexed = bytes > sliceBytes && inUse.every(chunk => chunk.offset_index_offset !== undefined && !!chunk.offset_index_length)
+    let indexed = bytes > sliceBytes && inUse.every(chunk => chunk.offset_index_offset !== undefined && !!chunk.offset_index_length)
+    let source = file.source
+    let metadata = file.metadata
+    if (bytes > sliceBytes && !indexed) {
+      // No offset index: the pages are found by their headers, and the group is then read a
+      // slice at a time as if the file had one.
+      const scanned = await indexGroup(file, g, inUse, sliceBytes, maxGroupBytes)
+      if (scanned !== null) {
+        indexed = true
+        source = scanned.source
+        metadata = scanned.metadata
+      }
+    }
     if (!indexed && bytes > maxGroupBytes) {
       fault(`holds ${count(bytes)} bytes in the columns read, more than the limit of ${count(maxGroupBytes)}`, handed)
       return handed
@@ -152,8 +191,8 @@ export async function readParquet (file: ParquetFile, sink: ParquetSink, options
       } else {
         try {
           await parquetRead({
-            file: file.source,
-            metadata: file.metadata,
+            file: source,
+            metadata,
             columns,
             rowStart: groupStart + sliceStart,
             rowEnd: groupStart + sliceEnd,
