@@ -1,7 +1,8 @@
 import { PassThrough, type Readable } from 'node:stream'
-import { readLines, type LineSink } from '../validation/files/lines.js'
+import { readStoredFile, type RecordSink, type StoredFile } from '../validation/files/stored-file.js'
 import { jsonLine, readWritable, type RecordWriter, type WritableRecord } from '../validation/writers/index.js'
 import { DEFAULT_MAX_LINE_BYTES } from '../validation/types.js'
+import type { FileFault } from '../validation/files/stored-file.js'
 
 /** What becomes of one line: the bytes to write (a line with its newline), or null to leave it out. */
 export type LineConverter = (line: number, bytes: Buffer) => Buffer | string | null
@@ -10,11 +11,11 @@ export type LineConverter = (line: number, bytes: Buffer) => Buffer | string | n
 const OUTPUT_PIECE = 64 * 1024
 
 /**
- * Every record line of `source` (JSON Lines, plain or gzip) through `convert`, in file order.
- * Blank and too-long lines are never written. `emit` receives the output in pieces and may wait
+ * Every record of `file` (JSON Lines, a JSON array or Parquet; gzip too, read by the engine's one
+ * entry point) through `convert`, in file order. Blank and too-long lines are never written. `emit` receives the output in pieces and may wait
  * (back-pressure): the source is not read meanwhile, so memory stays bounded whatever the size.
  */
-export async function convertLines (source: Readable, convert: LineConverter, emit: (piece: Buffer) => Promise<void> | void, stop: () => boolean = () => false): Promise<void> {
+export async function convertLines (file: StoredFile, convert: LineConverter, emit: (piece: Buffer) => Promise<void> | void, stop: () => boolean = () => false): Promise<FileFault | null> {
   let pieces: Buffer[] = []
   let size = 0
   const flush = async () => {
@@ -24,40 +25,37 @@ export async function convertLines (source: Readable, convert: LineConverter, em
     size = 0
     await emit(piece)
   }
-  const sink: LineSink = {
+  const sink: RecordSink = {
     bom: () => {},
     blank: () => {},
     tooLong: () => {},
     record: (line, bytes) => {
       const out = convert(line, bytes)
       if (out === null) return
-      // bytes points into the reader's chunk: a copy when kept as they are.
-      const buffer = typeof out === 'string' ? Buffer.from(out, 'utf8') : Buffer.from(out)
+      // A converter that gives bytes gives its own copy (the reader's bytes are only lent).
+      const buffer = typeof out === 'string' ? Buffer.from(out, 'utf8') : out
       pieces.push(buffer)
       size += buffer.length
     }
   }
-  try {
-    await readLines(source, sink, {
-      maxLineBytes: DEFAULT_MAX_LINE_BYTES,
-      afterChunk: async () => { if (size >= OUTPUT_PIECE) await flush() },
-      stop
-    })
-    await flush()
-  } finally {
-    source.destroy()
-  }
+  const read = await readStoredFile(file, sink, {
+    maxLineBytes: DEFAULT_MAX_LINE_BYTES,
+    afterChunk: async () => { if (size >= OUTPUT_PIECE) await flush() },
+    stop
+  })
+  await flush()
+  return read.fault
 }
 
 /** convertLines as a readable stream for an HTTP answer: a client that stops reading stops the reading of storage. */
-export function convertedStream (source: Readable, convert: LineConverter): Readable {
+export function convertedStream (file: StoredFile, convert: LineConverter): Readable {
   const out = new PassThrough()
   const drained = () => new Promise<void>(resolve => {
     const done = () => { out.off('drain', done); out.off('close', done); resolve() }
     out.on('drain', done)
     out.on('close', done)
   })
-  convertLines(source, convert, async piece => {
+  convertLines(file, convert, async piece => {
     if (!out.destroyed && !out.write(piece)) await drained()
   }, () => out.destroyed).then(() => out.end(), (error: unknown) => out.destroy(error as Error))
   return out

@@ -1,7 +1,4 @@
-import type { Readable } from 'node:stream'
-import { LineReader } from '../validation/files/lines.js'
-import { openInput } from '../validation/files/input.js'
-import { readLines, type LineSink } from '../validation/files/lines.js'
+import { readStoredFile, type RecordSink, type StoredFile } from '../validation/files/stored-file.js'
 import { HashLineMap } from '../validation/rules/hash-map.js'
 import { conversationHash, textHash } from '../validation/turns/hash.js'
 import { validate, DEFAULT_MAX_LINE_BYTES, type AnalysisPool, type TokenizerName } from '../validation/index.js'
@@ -118,7 +115,7 @@ export interface PlanOptions {
 }
 
 /** Pass 1: the source validated again (on the pool), with each line's verdict, and the conversion checked. */
-export async function planDerive (source: Readable, options: PlanOptions): Promise<DerivePlan> {
+export async function planDerive (file: StoredFile, options: PlanOptions): Promise<DerivePlan> {
   const { request, fileFormat, writer } = options
   const codes = new LineCodes()
   const histogram = new Uint32Array(1 << BUCKET_BITS)
@@ -132,16 +129,10 @@ export async function planDerive (source: Readable, options: PlanOptions): Promi
   }
   let groups = 0
 
-  // The conversion is checked on the decompressed bytes as they go to validation: each line is
-  // checked before its verdict arrives (validation reads the same chunk after this reader).
-  const input = await openInput(source)
-  const checker = writer === null
-    ? null
-    : new LineReader({
-      bom: () => {},
-      blank: () => {},
-      tooLong: () => {},
-      record: (line, bytes) => {
+  // The conversion is checked as validation reads each record, before its verdict arrives.
+  const check = writer === null
+    ? undefined
+    : (line: number, bytes: Buffer) => {
         const record = readWritable(line, bytes, fileFormat)
         let code = CONVERTIBLE_CHECKED
         if (record !== null) {
@@ -154,16 +145,8 @@ export async function planDerive (source: Readable, options: PlanOptions): Promi
         }
         codes.set(line, code)
       }
-    }, DEFAULT_MAX_LINE_BYTES)
-  async function * checked () {
-    for await (const chunk of input.chunks) {
-      checker?.push(chunk)
-      yield chunk
-    }
-    checker?.end()
-  }
-
-  const report = await validate(checked(), {
+  const report = await validate(file, {
+    onRecordBytes: check,
     tokenizer: options.tokenizer,
     contextLimit: options.contextLimit,
     pool: options.pool,
@@ -190,7 +173,7 @@ export async function planDerive (source: Readable, options: PlanOptions): Promi
       else counts.dropped.duplicates++
     }
   })
-  if (report.counts.invalid_gzip) throw new DeriveRefused('The source file\'s gzip stream is broken: derive reads only whole files.')
+  if (report.counts.invalid_gzip || report.counts.invalid_parquet) throw new DeriveRefused('The source file is damaged (its gzip stream or Parquet structure cannot be read whole): derive reads only whole files.')
   if (counts.kept === 0) throw new DeriveRefused('No line of the source is left to keep: every line was dropped.')
   return { codes, histogram, groups, counts, split: splitOf(request, groups, histogram) }
 }
@@ -220,14 +203,14 @@ export interface DeriveOutlets {
 const PIECE = 64 * 1024
 
 /** Pass 2: the kept lines, converted by `writer`, each to its side of the split. */
-export async function writeDerived (source: Readable, plan: DerivePlan, options: { fileFormat: number, writer: RecordWriter, seed: number }, outlets: DeriveOutlets): Promise<DeriveCounts> {
+export async function writeDerived (file: StoredFile, plan: DerivePlan, options: { fileFormat: number, writer: RecordWriter, seed: number }, outlets: DeriveOutlets): Promise<DeriveCounts> {
   const { codes, split, counts } = plan
   const sides = [{ pieces: [] as string[], size: 0, emit: outlets.train }, { pieces: [] as string[], size: 0, emit: outlets.validation }]
   const boundary = new Map<string, number>() // conversations of the boundary bucket: their side
   let takenFromBoundary = 0
   let train = 0
   let validation = 0
-  const sink: LineSink = {
+  const sink: RecordSink = {
     bom: () => {},
     blank: () => {},
     tooLong: () => {},
@@ -270,12 +253,8 @@ export async function writeDerived (source: Readable, plan: DerivePlan, options:
       await side.emit!(piece)
     }
   }
-  try {
-    await readLines(source, sink, { maxLineBytes: DEFAULT_MAX_LINE_BYTES, afterChunk: () => flush(false), stop: outlets.stopped })
-    if (!outlets.stopped()) await flush(true)
-  } finally {
-    source.destroy()
-  }
+  await readStoredFile(file, sink, { maxLineBytes: DEFAULT_MAX_LINE_BYTES, afterChunk: () => flush(false), stop: outlets.stopped })
+  if (!outlets.stopped()) await flush(true)
   if (outlets.stopped()) return counts // an output failed: the caller has its error
   if (train + validation !== counts.kept) throw new Error(`pass 2 kept ${train + validation} lines where pass 1 kept ${counts.kept}: the source changed`)
   return { ...counts, train, validation, validation_conversations: split === null ? 0 : split.size }

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto'
-import type { Readable } from 'node:stream'
+import type { StoredFile } from '../validation/files/stored-file.js'
 import { asUser, type Database } from '../db/client.js'
 import type { Dataset } from '../db/schema.js'
 import { Conflict, InvalidInput, Unavailable } from '../errors.js'
@@ -61,12 +61,14 @@ export function createHandoffService ({ db, storage, datasets }: { db: Database,
     return isModelId(dataset.tokenizer) ? await loadModel(dataset.tokenizer) : null
   }
 
-  async function open (dataset: Dataset): Promise<Readable> {
+  /** The stored file as the engine's reader takes it; storage is asked first, so that it being down is a 503, not a cut answer. */
+  async function open (dataset: Dataset): Promise<StoredFile> {
     try {
-      return await storage.getStream(dataset.storagePath)
+      if (await storage.size(dataset.storagePath) === null) throw new Error('no object')
     } catch {
       throw storageUnavailable()
     }
+    return storage.file(dataset.storagePath, dataset.fileName, dataset.fileSize)
   }
 
   /** The writer of `format` for this dataset, or Conflict when the format cannot hold its records at all. */

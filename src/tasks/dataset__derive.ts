@@ -74,7 +74,8 @@ export function createDeriveDatasetTask ({ db, storage, pool }: TaskDeps): Task 
     const model = isModelId(source.tokenizer) ? await loadModel(source.tokenizer) : null
     const writer = writerFor(recipe.format, model === null ? null : conversation => model.renderText(conversation, false))
     try {
-      const plan = await planDerive(await storage.getStream(source.storagePath), {
+      const file = storage.file(source.storagePath, source.fileName, source.fileSize)
+      const plan = await planDerive(file, {
         request: recipe,
         fileFormat,
         writer: recipe.format === recipe.source.format ? null : writer,
@@ -103,7 +104,7 @@ export function createDeriveDatasetTask ({ db, storage, pool }: TaskDeps): Task 
       }
       let counts: DeriveCounts
       try {
-        counts = await writeDerived(await storage.getStream(source.storagePath), plan, { fileFormat, writer, seed: recipe.seed }, {
+        counts = await writeDerived(file, plan, { fileFormat, writer, seed: recipe.seed }, {
           train: emit(bodies[0]),
           validation: bodies.length > 1 ? emit(bodies[1]) : null,
           stopped: () => failure !== null
