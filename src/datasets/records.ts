@@ -28,7 +28,15 @@ export interface ReadRecordsOptions {
   format?: string | null
   /** Start at the first record on this line or after it, instead of `offset`. */
   fromLine?: number
+  /** A page ends early once its records' lines reach this many bytes (RECORDS_PAGE_BYTES). */
+  maxPageBytes?: number
 }
+
+/**
+ * The line bytes a page of records may hold: lines go up to 8 MiB, so `limit` of them alone
+ * would not bound a request's memory. A page that reaches it ends there (`next_offset` goes on).
+ */
+export const RECORDS_PAGE_BYTES = 16 * 1024 * 1024
 
 const RAW_PREVIEW = 4000
 
@@ -67,12 +75,14 @@ function view (line: number, bytes: Buffer, options: ReadRecordsOptions): Record
  * after `offset` elements; Parquet, after `offset` rows (only those rows' pages are read where
  * the file has a page index). With `fromLine` ("jump to line N"), the page starts at the first
  * record on line N or after it (Parquet: row N) instead. `next_offset` continues after this
- * page, null at the end. Throws when the file cannot be read before its first record (storage down).
+ * page, null at the end; a page also ends at RECORDS_PAGE_BYTES of line bytes. Throws when the file cannot be read before its first record (storage down).
  */
 export async function readRecords (file: StoredFile, offset: number, limit: number, options: ReadRecordsOptions = {}): Promise<{ records: RecordView[], next_offset: number | null }> {
   const records: RecordView[] = []
   const fromLine = options.fromLine
   let kind: StoredFileKind = 'jsonl'
+  const maxPageBytes = options.maxPageBytes ?? RECORDS_PAGE_BYTES
+  let pageBytes = 0
   let full = false
   let skipped = 0 // elements or rows the reader skipped
   let counted = 0 // elements or rows handed on before the page was full (too-long ones too)
@@ -85,7 +95,8 @@ export async function readRecords (file: StoredFile, offset: number, limit: numb
       counted++
       if (kind === 'jsonl' ? line <= (fromLine !== undefined ? fromLine - 1 : offset) : fromLine !== undefined && line < fromLine) return
       records.push(view(line, bytes, options))
-      if (records.length === limit) full = true
+      pageBytes += bytes.length
+      if (records.length === limit || pageBytes >= maxPageBytes) full = true
     }
   }
   try {

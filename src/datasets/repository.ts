@@ -1,5 +1,5 @@
-import { and, eq, isNotNull, isNull, lt, sql } from 'drizzle-orm'
-import { datasets, type Dataset } from '../db/schema.js'
+import { and, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm'
+import { datasets, type Dataset, type StoredProgress } from '../db/schema.js'
 import type { Database, Executor } from '../db/client.js'
 import { createCountsRepository, type Counts } from '../accounts/counts-repository.js'
 import { LIST_COLUMNS, toDataset } from './rows.js'
@@ -80,9 +80,14 @@ export function createDatasetRepository (db: Database) {
       return row ?? null
     },
 
-    /** Writes the outcome once: only a dataset still `validating` is updated. */
+    /** A running job's progress on its datasets (progress.ts); only datasets still `validating` take it. */
+    async recordProgress (ids: string[], progress: StoredProgress, tx: Executor = db): Promise<void> {
+      await tx.update(datasets).set({ progress }).where(and(inArray(datasets.id, ids), eq(datasets.status, 'validating')))
+    },
+
+    /** Writes the outcome once: only a dataset still `validating` is updated; its progress is cleared. */
     async finishValidation (id: string, values: Partial<NewDataset>, tx: Executor = db): Promise<Dataset | null> {
-      const [row] = await tx.update(datasets).set({ ...values, updatedAt: new Date() })
+      const [row] = await tx.update(datasets).set({ ...values, progress: null, updatedAt: new Date() })
         .where(and(eq(datasets.id, id), eq(datasets.status, 'validating')))
         .returning()
       return row ?? null

@@ -8,7 +8,7 @@ import type { Dataset } from '../db/schema.js'
 /** Every column of datasets but the report, which no list shows. */
 export const LIST_COLUMNS = [
   'id', 'user_id', 'name', 'name_search', 'description', 'file_name', 'file_size', 'storage_path', 'status', 'training_ready',
-  'tokenizer', 'context_limit', 'stats', 'issue_counts', 'error_message', 'created_at', 'updated_at', 'validated_at', 'deleted_at',
+  'tokenizer', 'context_limit', 'stats', 'issue_counts', 'error_message', 'progress', 'created_at', 'updated_at', 'validated_at', 'deleted_at',
   'parent_id', 'recipe'
 ] as const
 
@@ -36,6 +36,7 @@ export function toDataset (row: RawRow): Dataset {
     issueCounts: (row.issue_counts ?? null) as Dataset['issueCounts'],
     report: row.report ?? null,
     errorMessage: row.error_message as string | null,
+    progress: (row.progress ?? null) as Dataset['progress'],
     createdAt: date(row.created_at)!,
     updatedAt: date(row.updated_at)!,
     validatedAt: date(row.validated_at),

@@ -1,4 +1,5 @@
 import type { Dataset } from '../db/schema.js'
+import { progressOf } from './progress.js'
 
 const iso = (value: Date | null) => value ? value.toISOString() : null
 
@@ -18,6 +19,7 @@ export function serializeDataset (row: Dataset) {
     stats: row.stats ?? null,
     issue_counts: row.issueCounts ?? {},
     error_message: row.errorMessage,
+    progress: progressOf(row),
     created_at: iso(row.createdAt),
     updated_at: iso(row.updatedAt),
     validated_at: iso(row.validatedAt),

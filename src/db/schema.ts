@@ -38,6 +38,9 @@ export const sessions = pgTable('sessions', {
   index('sessions_user_id_idx').on(t.userId)
 ])
 
+/** A job's reading progress as stored: bytes of its source read, and times as ISO strings. */
+export interface StoredProgress { bytes_read: number, bytes_total: number, started_at: string, at: string }
+
 export const DATASET_STATUSES = ['uploading', 'validating', 'ready', 'error'] as const
 export type DatasetStatus = typeof DATASET_STATUSES[number]
 
@@ -59,6 +62,8 @@ export const datasets = pgTable('datasets', {
   issueCounts: jsonb('issue_counts').$type<Record<string, number>>(),
   report: jsonb('report'),
   errorMessage: text('error_message'),
+  /** How far the running job has read (src/datasets/progress.ts); null when none runs. */
+  progress: jsonb('progress').$type<StoredProgress>(),
   ...timestamps,
   validatedAt: timestamp('validated_at', { withTimezone: true }),
   deletedAt: timestamp('deleted_at', { withTimezone: true }),

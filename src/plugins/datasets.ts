@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { createDatasetService, type DatasetService } from '../datasets/service.js'
 import { createHandoffService, type HandoffService } from '../datasets/handoff.js'
 import { vocabulary } from '../datasets/vocabulary.js'
+import { progressView } from '../datasets/progress.js'
 import { ByteBudget } from '../datasets/byte-budget.js'
 import type { Config } from '../config.js'
 
@@ -31,4 +32,5 @@ export default fp<DatasetsPluginOptions>(async (app, { maxUploadBytes, uploads }
   app.decorate('handoff', createHandoffService({ db: app.db, storage: app.storage, datasets: app.datasets }))
   // Statuses, their labels, final states and turn roles: templates say them as code does.
   app.shareWithViews('vocabulary', vocabulary)
+  app.shareWithViews('progressView', progressView)
 }, { name: 'datasets', dependencies: ['db', 'storage', 'views', 'metrics'] })

@@ -70,6 +70,10 @@ export default fp<WorkerPluginOptions>(async (app, { databaseUrl, concurrency, e
   // Our own emitter, listened to before run(): the workers are created inside run().
   const events = new EventEmitter() as WorkerEvents
   events.on('worker:create', ({ worker }) => { workerIds.add(worker.workerId) })
+  // graphile-worker 0.17 locks jobs in the name of the pool, not of the worker running them:
+  // without the pool's id here, a job running across a heartbeat was taken for a dead worker's,
+  // unlocked, and run a second time alongside the first.
+  events.on('pool:create', ({ workerPool }) => { workerIds.add(workerPool.id) })
   // Validation's analysis threads, kept for the life of the process and warmed with the
   // default tokenizer: a small file is ready in well under a second, a big one uses every core.
   // Warmed in the background: a slow start (a busy machine, threads loading from source) must not

@@ -72,6 +72,10 @@ export const DatasetObject = Type.Object({
   stats: Type.Union([Type.Object({}, { additionalProperties: true, description: 'null until validation has finished' }), Type.Null()]),
   issue_counts: Type.Record(Type.String(), Type.Integer(), { description: 'exact totals per issue code' }),
   error_message: Nullable(Type.String()),
+  progress: Type.Union([Type.Object({
+    bytes_read: Type.Integer({ minimum: 0, description: 'stored bytes of the file read so far' }),
+    bytes_total: Type.Integer({ minimum: 0, description: 'the size of what is being read' })
+  }), Type.Null()], { description: 'while `validating`: how far the job has read (recorded at most once a second); null otherwise' }),
   created_at: Time,
   updated_at: Time,
   validated_at: Type.Union([Time, Type.Null()]),

@@ -2,6 +2,7 @@ import type { Task } from 'graphile-worker'
 import type { datasets } from '../db/schema.js'
 import { createDatasetRepository } from '../datasets/repository.js'
 import { createNotificationRepository } from '../notifications/repository.js'
+import { recordDatasetProgress } from '../datasets/progress.js'
 import { isUuid } from '../ids.js'
 import { severityOf, validate, type IssueCode, type Report, type TokenizerName } from '../validation/index.js'
 import type { TaskDeps } from './index.js'
@@ -61,14 +62,23 @@ export function createValidateDatasetTask ({ db, storage, pool, validationEvents
     const started = performance.now()
     const seconds = () => (performance.now() - started) / 1000
     validationEvents?.started()
+    // Stored bytes read, counted as they leave storage and written at most once a second.
+    const progress = recordDatasetProgress(db, [dataset.id], dataset.fileSize, {
+      onError: error => helpers.logger.warn(`progress of ${dataset.id} not recorded: ${error.message}`)
+    })
     try {
-      // JSON Lines and JSON arrays stream from storage; Parquet is read by ranged GETs.
-      report = await validate(storage.file(dataset.storagePath, dataset.fileName, dataset.fileSize), {
-        tokenizer: dataset.tokenizer as TokenizerName,
-        contextLimit: dataset.contextLimit,
-        pool,
-        onFileKind: kind => { fileKind = kind }
-      })
+      try {
+        // JSON Lines and JSON arrays stream from storage (counted for the progress); Parquet is read by ranged GETs.
+        const file = storage.file(dataset.storagePath, dataset.fileName, dataset.fileSize)
+        report = await validate({ ...file, stream: async () => progress.count(await storage.getStream(dataset.storagePath)) }, {
+          tokenizer: dataset.tokenizer as TokenizerName,
+          contextLimit: dataset.contextLimit,
+          pool,
+          onFileKind: kind => { fileKind = kind }
+        })
+      } finally {
+        await progress.stop()
+      }
     } catch (error) {
       validationEvents?.finished('failed', seconds(), 0)
       const lastAttempt = helpers.job.attempts >= helpers.job.max_attempts

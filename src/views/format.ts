@@ -27,3 +27,16 @@ export function formatDate (value: Date | string | null | undefined): string {
   const date = typeof value === 'string' ? new Date(value) : value
   return date.toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
 }
+
+/** 75 → "1 min 15 s", 4000 → "1 h 7 min", 0.4 → "1 s" (rounded up: a time left is not promised early). */
+export function formatDuration (seconds: number): string {
+  const total = Math.max(1, Math.ceil(seconds))
+  if (total < 60) return `${total} s`
+  if (total < 3600) {
+    const minutes = Math.floor(total / 60)
+    return total % 60 ? `${minutes} min ${total % 60} s` : `${minutes} min`
+  }
+  const hours = Math.floor(total / 3600)
+  const minutes = Math.floor((total % 3600) / 60)
+  return minutes ? `${hours} h ${minutes} min` : `${hours} h`
+}

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Readable } from 'node:stream'
 import { gzipSync } from 'node:zlib'
-import { readRecords } from '../../src/datasets/records.js'
+import { readRecords, RECORDS_PAGE_BYTES } from '../../src/datasets/records.js'
 
 const stream = (text: string | Buffer) => ({ stream: () => Readable.from([typeof text === 'string' ? Buffer.from(text) : text]) })
 const plain = { tool_calls: null, reasoning: null, weight: 1, tool_call_id: null }
@@ -53,4 +53,18 @@ t.test('the file\'s format reads records with no recognising key; raw on request
   const zipped = await readRecords(stream(gzipSync(lines)), 1, 2)
   t.same(zipped.records.map(r => r.line), [2, 3])
   t.equal(zipped.next_offset, 3)
+})
+
+t.test('a page of long lines ends at its byte cap, and the next page goes on from there', async t => {
+  const long = (i: number, bytes: number) => JSON.stringify({ conversation_id: `l${i}`, turns: [{ role: 'user', content: 'x'.repeat(bytes) }, { role: 'assistant', content: 'A' }] })
+  const small = Array.from({ length: 10 }, (_, i) => long(i, 1000)).join('\n') + '\n'
+  const first = await readRecords(stream(small), 0, 20, { maxPageBytes: 2500 })
+  t.same(first.records.map(r => r.line), [1, 2, 3], 'three lines of about 1 KB reach 2,500 bytes')
+  t.equal(first.next_offset, 3)
+  const second = await readRecords(stream(small), first.next_offset!, 20, { maxPageBytes: 2500 })
+  t.same(second.records.map(r => r.line), [4, 5, 6])
+  const big = Array.from({ length: 20 }, (_, i) => long(i, 1024 * 1024)).join('\n') + '\n'
+  const capped = await readRecords(stream(big), 0, 100)
+  t.equal(capped.records.length, Math.ceil(RECORDS_PAGE_BYTES / (1024 * 1024 + 100)), 'lines of 1 MiB: a page holds 16 MiB of them, not 100')
+  t.equal(capped.next_offset, capped.records.length)
 })

@@ -187,3 +187,39 @@ t.test('validation and request metrics move with their events', async t => {
   t.ok(metric(text, 'http_request_duration_seconds_count', 'method="GET",route="/api/datasets/:id",status_code="200"') >= 1, 'by route pattern')
   t.notMatch(text, new RegExp(id), 'no raw URLs in labels')
 })
+
+t.test('validation jobs: queued while no worker takes them, running while one validates', async t => {
+  const web = await buildTestApp(t, { ROLE: 'web' })
+  const user = await apiUser(web)
+  const body = multipart([{ name: 'name', value: 'queued' }, { name: 'file', filename: 'q.jsonl', content: Buffer.from(sampleDataset(5)) }])
+  const created = await web.inject({ method: 'POST', url: '/api/datasets', payload: body.payload, headers: { ...user.headers, ...body.headers } })
+  t.equal(created.statusCode, 201)
+  const text = await scrape(web)
+  t.equal(metric(text, 'datasets_validation_jobs_queued'), 1, 'a web process runs no jobs: the job waits')
+  t.equal(metric(text, 'datasets_validation_jobs_running'), 0)
+
+  // A worker whose job cannot finish yet: validation's last transaction writes a notification,
+  // and that table is locked until released.
+  const app = await buildTestApp(t)
+  const owner = await apiUser(app)
+  let release!: () => void
+  let locked!: () => void
+  const held = new Promise<void>(resolve => { locked = resolve })
+  const lock = app.sql.begin(async sql => {
+    await sql`lock table notifications in exclusive mode`
+    locked()
+    await new Promise<void>(resolve => { release = resolve })
+  })
+  await held
+  const upload = multipart([{ name: 'name', value: 'running' }, { name: 'file', filename: 'r.jsonl', content: Buffer.from(sampleDataset(5)) }])
+  const running = await app.inject({ method: 'POST', url: '/api/datasets', payload: upload.payload, headers: { ...owner.headers, ...upload.headers } })
+  t.equal(running.statusCode, 201)
+  await until(async () => metric(await scrape(app), 'datasets_validation_jobs_running') === 1, 'the job to run')
+  t.pass('running: 1 while it validates')
+  release()
+  await lock
+  await waitForFinal(app, owner.headers, running.json().data.dataset.id)
+  const after = await scrape(app)
+  t.equal(metric(after, 'datasets_validation_jobs_running'), 0, 'and 0 once it has finished')
+  t.equal(metric(after, 'datasets_validation_jobs_finished_total', 'outcome="ready"'), 1)
+})

@@ -81,7 +81,8 @@ t.test('deleted meanwhile: the task returns quietly; storage failure: retried, t
   const [deletedRow] = await web.sql`select status from datasets where id = ${deleted.id}`
   t.equal(deletedRow.status, 'validating', 'a deleted dataset is left as it was')
 
-  await waitUntil(async () => (await web.sql`select attempts from graphile_worker._private_jobs where key = ${'dataset__validate:' + flaky.id}`)[0]?.attempts >= 1)
+  // attempts counts from when the job is taken; last_error is written once the attempt has failed.
+  await waitUntil(async () => (await web.sql`select attempts from graphile_worker._private_jobs where key = ${'dataset__validate:' + flaky.id} and last_error is not null`)[0]?.attempts >= 1)
   const [flakyJob] = await web.sql`select attempts, last_error from graphile_worker._private_jobs where key = ${'dataset__validate:' + flaky.id}`
   t.match(flakyJob.last_error, /./, 'the storage failure was recorded for a retry')
   const [stillValidating] = await web.sql`select status from datasets where id = ${flaky.id}`

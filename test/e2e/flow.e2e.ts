@@ -6,7 +6,9 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { chromium } from 'playwright-core'
 import { validate } from '../../src/validation/index.js'
-import { buildTestApp, sampleDataset } from '../helper.js'
+import { buildTestApp, sampleDataset, testServers } from '../helper.js'
+import { throttledS3 } from '../throttled-s3.js'
+import { formatBytes } from '../../src/views/format.js'
 
 const ARTIFACTS = join('test-artifacts', 'e2e')
 mkdirSync(ARTIFACTS, { recursive: true })
@@ -222,4 +224,93 @@ t.test('a user uploads, watches validation, reads conversations, deletes and res
   await shot('signed-out')
 
   t.same(problems, [], 'no console errors on any page')
+})
+
+t.test('a long validation shows a progress bar with percent and time left, on the page and on the card', async t => {
+  // Storage read slowly (a proxy in front of S3): 1.2 MB at 200 KB/s, and the object's end held
+  // 4 s after its last byte, so the page can poll while the whole file has been read.
+  const proxy = await throttledS3(t, testServers().s3Endpoint, { bytesPerSecond: 200 * 1024, holdEndMs: 4000 })
+  const app = await buildTestApp(t, { S3_ENDPOINT: proxy })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
+  })
+  t.teardown(() => browser.close())
+  const page = await browser.newPage()
+  const problems: string[] = []
+  page.on('pageerror', error => problems.push(`${page.url()}: ${error.message}`))
+  await page.goto(`${base}/signup`)
+  await page.fill('input[name=email]', 'progress@example.com')
+  await page.fill('input[name=password]', 'a long enough password')
+  await page.click('main button[type=submit]')
+  await page.waitForURL(`${base}/datasets`)
+
+  const content = Buffer.from(sampleDataset(8000, 'slow'))
+  const upload = async (name: string) => {
+    await page.goto(`${base}/datasets/new`)
+    await page.fill('input[name=name]', name)
+    await page.setInputFiles('input[name=file]', { name: 'slow.jsonl', mimeType: 'application/jsonl', buffer: content })
+    await page.click('[data-upload-submit]')
+    await page.waitForURL(/\/datasets\/[0-9a-f-]{36}$/)
+    return page.url().split('/').pop()!
+  }
+  interface Sample { value: number, max: number, text: string, label: string | null, described: string | null }
+  /** The bar inside `scope` every 150 ms until `scope` shows a final badge. */
+  const watch = async (scope: string) => {
+    const samples: Sample[] = []
+    let shot = false
+    const deadline = Date.now() + 60_000
+    while (Date.now() < deadline) {
+      const seen = await page.evaluate(selector => {
+        const box = document.querySelector(selector)
+        if (!box || box.querySelector('.badge-ready, .badge-error')) return null
+        const bar = box.querySelector('progress')
+        if (!bar) return { value: -1, max: -1, text: '', label: null, described: null }
+        const describedBy = bar.getAttribute('aria-describedby')
+        return {
+          value: bar.value, max: bar.max, label: bar.getAttribute('aria-label'),
+          text: (bar.parentElement?.textContent ?? '').replace(/\s+/g, ' ').trim(),
+          described: describedBy ? document.getElementById(describedBy)?.textContent ?? null : null
+        }
+      }, scope)
+      if (!seen) return samples
+      samples.push(seen)
+      if (seen.value > 0 && seen.value < seen.max && !shot) {
+        shot = true
+        await page.screenshot({ path: join(ARTIFACTS, `progress-${scope.startsWith('#card') ? 'card' : 'page'}.png`), fullPage: true })
+      }
+      await new Promise(resolve => setTimeout(resolve, 150))
+    }
+    throw new Error(`${scope} still validating after 60 s`)
+  }
+  const check = (samples: Sample[], where: string) => {
+    const bars = samples.filter(s => s.value >= 0)
+    t.ok(bars.length > 0 && bars.length === samples.length, `${where}: a bar all the while it validates (${samples.length} samples)`)
+    t.ok(bars.every(s => s.max === content.length), `${where}: its maximum is the file's size`)
+    t.ok(bars.every((s, i) => i === 0 || s.value >= bars[i - 1].value), `${where}: it never goes back`)
+    const between = bars.filter(s => s.value > 0 && s.value < s.max)
+    t.ok(between.length > 0, `${where}: it moved between 0 and the size (${[...new Set(bars.map(s => s.value))].join(', ')})`)
+    const size = formatBytes(content.length)
+    t.ok(between.every(s => s.text.startsWith(`${Math.floor((s.value / s.max) * 100)}% · ${formatBytes(s.value)} of ${size} read · `)), `${where}: the percent and bytes in words (${between[0]?.text})`)
+    t.ok(bars.some(s => /about \d+( min)?( \d+)? s left$/.test(s.text)), `${where}: a time left (${[...new Set(bars.map(s => s.text.split(' · ').pop()))].join(' | ')})`)
+    const last = bars.at(-1)!
+    t.equal(last.value, content.length, `${where}: it reached the file's size while validating`)
+    t.equal(last.text, `100% · ${size} of ${size} read · finishing…`, `${where}: then says it is finishing`)
+    t.ok(bars.every(s => s.label === 'File read so far' && s.described === s.text), `${where}: the bar is named and described by its text`)
+  }
+
+  const id = await upload('Slow on the page')
+  const onPage = await watch('#dataset-status')
+  check(onPage, 'page')
+  t.equal(await page.locator('#dataset-status progress').count(), 0, 'no bar once ready')
+  await page.screenshot({ path: join(ARTIFACTS, 'progress-page-ready.png'), fullPage: true })
+
+  const second = await upload('Slow on the card')
+  await page.goto(`${base}/datasets`)
+  const onCard = await watch(`#card-${second}`)
+  check(onCard, 'card')
+  t.equal(await page.locator(`#card-${second} progress, #card-${id} progress`).count(), 0, 'no bar on ready cards')
+  t.same(problems, [], 'no page errors')
 })
