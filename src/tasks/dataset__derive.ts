@@ -3,6 +3,7 @@ import type { Task } from 'graphile-worker'
 import { ByteBudget } from '../datasets/byte-budget.js'
 import { planDerive, writeDerived, DeriveRefused, type DeriveCounts, type DeriveRequest } from '../datasets/derive.js'
 import { PART_SIZE } from '../datasets/multipart-upload.js'
+import { recordDatasetProgress } from '../datasets/progress.js'
 import { createDatasetRepository } from '../datasets/repository.js'
 import { createLineageRepository } from '../datasets/lineage-repository.js'
 import { createNotificationRepository } from '../notifications/repository.js'
@@ -73,8 +74,13 @@ export function createDeriveDatasetTask ({ db, storage, pool }: TaskDeps): Task 
     const fileFormat = Math.max(0, formatIndex(recipe.source.format))
     const model = isModelId(source.tokenizer) ? await loadModel(source.tokenizer) : null
     const writer = writerFor(recipe.format, model === null ? null : conversation => model.renderText(conversation, false))
+    // Both passes read the source: the outputs' progress runs to twice its stored size.
+    const progress = recordDatasetProgress(db, outputs.map(output => output.id), 2 * source.fileSize, {
+      onError: error => helpers.logger.warn(`progress of ${train.id} not recorded: ${error.message}`)
+    })
     try {
-      const file = storage.file(source.storagePath, source.fileName, source.fileSize)
+      const stored = storage.file(source.storagePath, source.fileName, source.fileSize)
+      const file = { ...stored, stream: async () => progress.count(await storage.getStream(source.storagePath)) }
       const plan = await planDerive(file, {
         request: recipe,
         fileFormat,
@@ -124,6 +130,7 @@ export function createDeriveDatasetTask ({ db, storage, pool }: TaskDeps): Task 
         throw failure ?? (rejected as PromiseRejectedResult).reason
       }
       const sizes = settled.map(result => (result as PromiseFulfilledResult<number>).value)
+      await progress.stop()
       await db.transaction(async tx => {
         for (let i = 0; i < outputs.length; i++) {
           const row = await lineage.finishDerive(outputs[i].id, sizes[i], { ...(outputs[i].recipe as object), counts }, tx)
@@ -131,6 +138,7 @@ export function createDeriveDatasetTask ({ db, storage, pool }: TaskDeps): Task 
         }
       })
     } catch (error) {
+      await progress.stop()
       if (error instanceof DeriveRefused) {
         await fail(outputs, error.message)
         return

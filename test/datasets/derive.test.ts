@@ -144,7 +144,7 @@ t.test('derive: a storage failure mid-derive leaves nothing half-written, and th
   const { dataset: source } = (await uploadDataset(app, owner.headers, sourceFile(), { name: 'chats', context_limit: '50' }, 'chats.jsonl')).json().data
   // Validated by hand too, the worker being off.
   const { createValidateDatasetTask } = await import('../../src/tasks/dataset__validate.js')
-  const helpers = { job: { attempts: 1, max_attempts: 5 }, logger: { error: () => {} } } as never
+  const helpers = { job: { attempts: 1, max_attempts: 5 }, logger: { error: () => {}, warn: () => {} } } as never
   const deps = { db: app.db, storage: app.storage, trashRetentionDays: 30 } as unknown as TaskDeps
   await createValidateDatasetTask(deps)({ datasetId: source.id }, helpers)
 
