@@ -27,6 +27,7 @@ import healthRoutes from './routes/health.js'
 import authPages from './routes/pages/auth.js'
 import settingsPages from './routes/pages/settings.js'
 import datasetPages from './routes/pages/datasets.js'
+import handoffPages from './routes/pages/handoff.js'
 import formatPages from './routes/pages/formats.js'
 import authApi from './routes/api/auth.js'
 import apiDocsRoutes from './routes/api/docs.js'
@@ -100,6 +101,7 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
   await app.register(authApi)
   await app.register(settingsPages)
   await app.register(datasetPages, { uploadsPerMinute: config.uploadsPerMinute })
+  await app.register(handoffPages)
   await app.register(formatPages)
   await app.register(datasetsApi, { uploadsPerMinute: config.uploadsPerMinute })
   await app.register(datasetsManageApi)
