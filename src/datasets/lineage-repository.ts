@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import { datasets, type Dataset } from '../db/schema.js'
 import type { Database, Executor } from '../db/client.js'
+import { VALIDATE_TASK, VALIDATION_ATTEMPTS } from './repository.js'
 
 /** Derive retries before the outputs are given up as `error` (storage or database down). */
 export const DERIVE_ATTEMPTS = 5
@@ -15,6 +16,16 @@ export function createLineageRepository (db: Database) {
     async enqueueDerive (trainId: string, tx: Executor = db): Promise<void> {
       await tx.execute(sql`select graphile_worker.add_job(${DERIVE_TASK}, json_build_object('datasetId', ${trainId}::text),
         max_attempts := ${DERIVE_ATTEMPTS}, job_key := ${`${DERIVE_TASK}:${trainId}`})`)
+    },
+
+    /**
+     * Hands a written output to dataset__validate (same task and job key as an upload's), in the
+     * queue of its derive: the outputs of one derive are validated one after the other, so a
+     * derive holds at most one validation's memory, as one upload does.
+     */
+    async enqueueOutputValidation (id: string, trainId: string, tx: Executor = db): Promise<void> {
+      await tx.execute(sql`select graphile_worker.add_job(${VALIDATE_TASK}, json_build_object('datasetId', ${id}::text),
+        max_attempts := ${VALIDATION_ATTEMPTS}, job_key := ${`${VALIDATE_TASK}:${id}`}, queue_name := ${`${DERIVE_TASK}:${trainId}`})`)
     },
 
     /** The datasets derived from `parentId` (the trash's too: a page says so), oldest first. */

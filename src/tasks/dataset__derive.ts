@@ -134,7 +134,7 @@ export function createDeriveDatasetTask ({ db, storage, pool }: TaskDeps): Task 
       await db.transaction(async tx => {
         for (let i = 0; i < outputs.length; i++) {
           const row = await lineage.finishDerive(outputs[i].id, sizes[i], { ...(outputs[i].recipe as object), counts }, tx)
-          if (row) await repository.enqueueValidation(row.id, tx)
+          if (row) await lineage.enqueueOutputValidation(row.id, train.id, tx)
         }
       })
     } catch (error) {
