@@ -4,6 +4,9 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { createDeriveDatasetTask } from '../../src/tasks/dataset__derive.js'
 import type { TaskDeps } from '../../src/tasks/index.js'
+import { readFileSync } from 'node:fs'
+import { detectFormat } from '../../src/validation/index.js'
+import { NotWritable, readWritable, writerFor } from '../../src/validation/writers/index.js'
 import { apiUser, bucketKeys, buildTestApp, uploadDataset, waitForFinal } from '../helper.js'
 
 const chat = (id: string, question: string, answer: string) => JSON.stringify({ conversation_id: id, turns: [{ role: 'user', content: question }, { role: 'assistant', content: answer }] })
@@ -115,6 +118,25 @@ t.test('derive: duplicates kept are never split; fractions; refusals', async t =
   const tooBig = await derive(app, owner.headers, source.id, { validation: { size: 30 } })
   t.same(tooBig.map(d => d.status), ['error', 'error'])
   t.match(tooBig[0].error_message, /A validation set of 30 conversations cannot be split from the 30 kept: both sides need at least one/)
+
+  // Records the target format cannot hold are dropped as not_convertible, the others converted.
+  const tools = readFileSync(new URL('../fixtures/formats/openai-tools.jsonl', import.meta.url), 'utf8')
+  const toolLines = tools.split('\n').filter(line => line.trim() !== '')
+  const refused = toolLines.filter((line, i) => {
+    try {
+      writerFor('native').write(readWritable(i + 1, Buffer.from(line), detectFormat(JSON.parse(toolLines[0])))!)
+      return false
+    } catch (error) {
+      return error instanceof NotWritable
+    }
+  }).length
+  t.ok(refused > 0 && refused < toolLines.length, `some records of the fixture fit native, some do not (${refused} of ${toolLines.length})`)
+  const { dataset: toolSource } = (await uploadDataset(app, owner.headers, tools, { name: 'tools' }, 'tools.jsonl')).json().data
+  await waitForFinal(app, owner.headers, toolSource.id)
+  const [asNative] = await derive(app, owner.headers, toolSource.id, { format: 'native' })
+  t.equal(asNative.status, 'ready', asNative.error_message ?? 'ready')
+  t.equal(asNative.recipe.counts.dropped.not_convertible, refused)
+  t.equal(asNative.stats.conversations, toolLines.length - refused)
 
   const notFit = await derive(app, owner.headers, source.id, { format: 'alpaca' })
   t.equal(notFit[0].status, 'ready', 'every conversation fits alpaca')

@@ -358,7 +358,7 @@ t.test('prepare for training: tick lines, split, and follow the lineage both way
   t.match(await page.textContent('h1'), 'support-chats (train)')
   await page.waitForSelector('#dataset-status .badge-ready', { timeout: 60_000 })
   await page.waitForSelector('#handoff .recipe-counts', { timeout: 10_000 })
-  const lineage = await page.textContent('#handoff')
+  const lineage = (await page.textContent('#handoff') ?? '').replace(/\s+/g, ' ')
   t.match(lineage, /Derived from\s*support-chats: the train side, written as openai/)
   t.match(lineage, /2 excluded lines/)
   const counts = await page.locator('#handoff .recipe-counts tbody td').allTextContents()
