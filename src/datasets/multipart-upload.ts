@@ -77,6 +77,9 @@ export async function uploadThroughBudget (client: S3Client, bucket: string, key
   const inFlight = new Set<Promise<void>>()
   let total = 0
   let partFailure: unknown = null
+  // Stored parts' buffers are used again: a long upload allocates PARTS_IN_FLIGHT + 1 of them,
+  // not one per part left for the garbage collector (8 MiB each, outside the JS heap).
+  const spare: Buffer[] = []
   try {
     for (let partNumber = 1; ; partNumber++) {
       const credit = Math.max(1, Math.min(PART_SIZE, (sizeHint ?? Infinity) - total))
@@ -91,7 +94,7 @@ export async function uploadThroughBudget (client: S3Client, bucket: string, key
       let filled = 0
       let ended = false
       try {
-        const buffer = Buffer.allocUnsafeSlow(credit)
+        const buffer = spare.length > 0 && spare[spare.length - 1].length === credit ? spare.pop()! : Buffer.allocUnsafeSlow(credit)
         while (filled < credit) {
           const chunk = await readChunk(body, credit - filled, idleTimeoutMs)
           if (chunk === null) { ended = true; break }
@@ -114,7 +117,7 @@ export async function uploadThroughBudget (client: S3Client, bucket: string, key
         if (partFailure) throw partFailure
         const number = partNumber
         const sending: Promise<void> = client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: number, Body: buffer.subarray(0, filled) }))
-          .then(result => { parts.push({ PartNumber: number, ETag: result.ETag }) })
+          .then(result => { parts.push({ PartNumber: number, ETag: result.ETag }); spare.push(buffer) })
           .finally(() => { release(); inFlight.delete(sending) })
         // A failed part is noticed at the next read or at the end; it is never left unhandled.
         sending.catch((error: unknown) => { partFailure ??= error })
