@@ -22,12 +22,14 @@ import datasetsApi from './routes/api/datasets.js'
 import datasetsManageApi from './routes/api/datasets-manage.js'
 import modelsApi from './routes/api/models.js'
 import revalidatePages from './routes/pages/revalidate.js'
+import handoffApi from './routes/api/handoff.js'
 import notificationsApi from './routes/api/notifications.js'
 import notificationPages from './routes/pages/notifications.js'
 import healthRoutes from './routes/health.js'
 import authPages from './routes/pages/auth.js'
 import settingsPages from './routes/pages/settings.js'
 import datasetPages from './routes/pages/datasets.js'
+import handoffPages from './routes/pages/handoff.js'
 import formatPages from './routes/pages/formats.js'
 import authApi from './routes/api/auth.js'
 import apiDocsRoutes from './routes/api/docs.js'
@@ -102,10 +104,12 @@ export async function buildApp (config: ResolvedConfig, options: { logger?: Fast
   await app.register(settingsPages)
   await app.register(datasetPages, { uploadsPerMinute: config.uploadsPerMinute })
   await app.register(revalidatePages)
+  await app.register(handoffPages)
   await app.register(formatPages)
   await app.register(datasetsApi, { uploadsPerMinute: config.uploadsPerMinute })
   await app.register(datasetsManageApi)
   await app.register(modelsApi)
+  await app.register(handoffApi)
   await app.register(notificationPages)
   await app.register(notificationsApi)
   await app.register(apiDocsRoutes)

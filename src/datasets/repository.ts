@@ -27,6 +27,8 @@ export interface ListFilter {
   sort: SortKey
   order: 'asc' | 'desc'
   deleted: boolean
+  /** Only uploads (no parent) or only derived datasets; null: both. */
+  origin: 'uploaded' | 'derived' | null
 }
 
 /** Only these words reach the SQL text: the sort key's column (each has an index, drizzle/0006). */
@@ -41,7 +43,7 @@ const PAGE_COLUMNS = LIST_COLUMNS.map(column => `d.${column}`).join(', ')
 
 /** The total the counts already know: anything but a search, or a status filter in the trash. */
 function knownTotal (filter: ListFilter, counts: Counts): number | null {
-  if (filter.search) return null
+  if (filter.search || filter.origin) return null
   if (filter.deleted) return filter.status ? null : counts.deleted
   return filter.status ? counts.summary[filter.status] : counts.summary.total
 }
@@ -149,8 +151,9 @@ export function createDatasetRepository (db: Database) {
       const direction = filter.order === 'asc' ? 'asc' : 'desc'
       const where = () => sql`user_id = ${userId} and deleted_at ${filter.deleted ? sql`is not null` : sql`is null`}
         ${filter.status ? sql`and status = ${filter.status}` : sql``}
-        ${filter.search ? sql`and strpos(name_search, ${foldForSearch(filter.search)}) > 0` : sql``}`
-      const countInPage = filter.search !== null || (filter.deleted && filter.status !== null)
+        ${filter.search ? sql`and strpos(name_search, ${foldForSearch(filter.search)}) > 0` : sql``}
+        ${filter.origin === null ? sql`` : filter.origin === 'derived' ? sql`and parent_id is not null` : sql`and parent_id is null`}`
+      const countInPage = filter.search !== null || filter.origin !== null || (filter.deleted && filter.status !== null)
       const offset = (filter.page - 1) * filter.limit
       const page = (direction: 'asc' | 'desc', limit: number, offset: number) => {
         const orderBy = (alias: string) => sql.unsafe(`${alias}${column} ${direction}, ${alias}id ${direction}`)

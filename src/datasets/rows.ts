@@ -8,7 +8,8 @@ import type { Dataset } from '../db/schema.js'
 /** Every column of datasets but the report, which no list shows. */
 export const LIST_COLUMNS = [
   'id', 'user_id', 'name', 'name_search', 'description', 'file_name', 'file_size', 'storage_path', 'status', 'training_ready',
-  'tokenizer', 'context_limit', 'stats', 'issue_counts', 'error_message', 'progress', 'created_at', 'updated_at', 'validated_at', 'deleted_at'
+  'tokenizer', 'context_limit', 'stats', 'issue_counts', 'error_message', 'progress', 'created_at', 'updated_at', 'validated_at', 'deleted_at',
+  'parent_id', 'recipe'
 ] as const
 
 type RawRow = Record<string, unknown>
@@ -39,6 +40,8 @@ export function toDataset (row: RawRow): Dataset {
     createdAt: date(row.created_at)!,
     updatedAt: date(row.updated_at)!,
     validatedAt: date(row.validated_at),
-    deletedAt: date(row.deleted_at)
+    deletedAt: date(row.deleted_at),
+    parentId: (row.parent_id ?? null) as string | null,
+    recipe: row.recipe ?? null
   }
 }

@@ -23,7 +23,9 @@ export function serializeDataset (row: Dataset) {
     created_at: iso(row.createdAt),
     updated_at: iso(row.updatedAt),
     validated_at: iso(row.validatedAt),
-    deleted_at: iso(row.deletedAt)
+    deleted_at: iso(row.deletedAt),
+    parent_id: row.parentId,
+    recipe: row.recipe ?? null
   }
 }
 

@@ -80,7 +80,8 @@ function listFilter (query: ListQuery): ListFilter {
     search: query.search?.trim() || null,
     sort: query.sort,
     order: query.order ?? (DESCENDING_BY_DEFAULT.has(query.sort) ? 'desc' : 'asc'),
-    deleted: query.deleted
+    deleted: query.deleted,
+    origin: query.origin === 'all' ? null : query.origin
   }
 }
 

@@ -66,10 +66,15 @@ export const datasets = pgTable('datasets', {
   progress: jsonb('progress').$type<StoredProgress>(),
   ...timestamps,
   validatedAt: timestamp('validated_at', { withTimezone: true }),
-  deletedAt: timestamp('deleted_at', { withTimezone: true })
+  deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  /** The dataset a derive read (drizzle/0010_lineage.sql): a plain uuid, so deleting the parent never touches its children. */
+  parentId: uuid('parent_id'),
+  /** What the derive that made this dataset did (datasets/derive.ts), null for uploads. */
+  recipe: jsonb('recipe')
 }, t => [
   uniqueIndex('datasets_storage_path_idx').on(t.storagePath),
   index('datasets_user_created_at_idx').on(t.userId, t.createdAt.desc()),
+  index('datasets_parent_idx').on(t.parentId).where(sql`${t.parentId} IS NOT NULL`),
   // The list's indexes, one per sort of live datasets, are hand-written in
   // drizzle/0006_list_counters.sql (drizzle-kit has no INCLUDE): datasets_user_live_idx,
   // datasets_user_search_idx, datasets_user_name_idx, datasets_user_size_idx.

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import { createDatasetService, type DatasetService } from '../datasets/service.js'
+import { createHandoffService, type HandoffService } from '../datasets/handoff.js'
 import { vocabulary } from '../datasets/vocabulary.js'
 import { progressView } from '../datasets/progress.js'
 import { ByteBudget } from '../datasets/byte-budget.js'
@@ -8,6 +9,8 @@ import type { Config } from '../config.js'
 declare module 'fastify' {
   interface FastifyInstance {
     datasets: DatasetService
+    /** Export, derive, lineage and the training manifest (issue 15). */
+    handoff: HandoffService
   }
 }
 
@@ -26,6 +29,7 @@ export default fp<DatasetsPluginOptions>(async (app, { maxUploadBytes, uploads }
     uploads: { budget, queueTimeoutMs: uploads.queueTimeoutSeconds * 1000, idleTimeoutMs: uploads.idleTimeoutSeconds * 1000 },
     events: app.metrics.uploadEvents
   }))
+  app.decorate('handoff', createHandoffService({ db: app.db, storage: app.storage, datasets: app.datasets }))
   // Statuses, their labels, final states and turn roles: templates say them as code does.
   app.shareWithViews('vocabulary', vocabulary)
   app.shareWithViews('progressView', progressView)

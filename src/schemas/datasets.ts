@@ -15,6 +15,9 @@ const Status = StringEnum(['all', ...DATASET_STATUSES], {
   default: 'all', 'x-message': `status must be one of ${DATASET_STATUSES.join(', ')}.`
 })
 
+/** uploaded: made by an upload; derived: made by derive (parent_id set). */
+const Origin = StringEnum(['all', 'uploaded', 'derived'], { default: 'all', description: 'uploaded or derived datasets only', 'x-message': 'origin must be one of all, uploaded, derived.' })
+
 /** GET /api/datasets */
 export const ListQuery = Type.Object({
   page: Page,
@@ -23,7 +26,8 @@ export const ListQuery = Type.Object({
   search: Type.Optional(Search),
   sort: StringEnum([...SORT_KEYS], { default: 'created_at' }),
   order: Type.Optional(StringEnum(['asc', 'desc'], { description: 'default: desc for created_at, updated_at and file_size, asc otherwise' })),
-  deleted: Type.Boolean({ default: false, description: 'true: only the datasets in the trash' })
+  deleted: Type.Boolean({ default: false, description: 'true: only the datasets in the trash' }),
+  origin: Origin
 })
 export type ListQuery = Static<typeof ListQuery>
 
@@ -32,7 +36,8 @@ export const PageListQuery = Type.Object({
   page: Page,
   status: Status,
   search: Type.Optional(Search),
-  sort: Type.String({ default: 'newest', description: [...PAGE_SORTS.keys()].join(', ') })
+  sort: Type.String({ default: 'newest', description: [...PAGE_SORTS.keys()].join(', ') }),
+  origin: Origin
 })
 
 /** GET /api/datasets/:id/records */
@@ -79,7 +84,9 @@ export const DatasetObject = Type.Object({
   created_at: Time,
   updated_at: Time,
   validated_at: Type.Union([Time, Type.Null()]),
-  deleted_at: Type.Union([Time, Type.Null()])
+  deleted_at: Type.Union([Time, Type.Null()]),
+  parent_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], { description: 'the dataset this one was derived from (v2), null for uploads' }),
+  recipe: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], { description: 'what the derive that made it did, with its counts (v2); null for uploads' })
 })
 
 export const OneDataset = Ok(Type.Object({ dataset: DatasetObject }))

@@ -6,6 +6,8 @@ import type { AnalysisPool } from '../validation/index.js'
 import { VALIDATE_TASK } from '../datasets/repository.js'
 import type { ValidationEvents } from '../plugins/metrics.js'
 import { createValidateDatasetTask } from './dataset__validate.js'
+import { createDeriveDatasetTask } from './dataset__derive.js'
+import { DERIVE_TASK } from '../datasets/lineage-repository.js'
 import { createExpireUploadsTask } from './datasets__expire_uploads.js'
 import { createPurgeTrashTask } from './datasets__purge_trash.js'
 import { createPurgeSessionsTask } from './sessions__purge_expired.js'
@@ -25,6 +27,7 @@ export interface TaskDeps {
 export function createTaskList (deps: TaskDeps): TaskList {
   return {
     [VALIDATE_TASK]: createValidateDatasetTask(deps),
+    [DERIVE_TASK]: createDeriveDatasetTask(deps),
     datasets__expire_uploads: createExpireUploadsTask(deps),
     datasets__purge_trash: createPurgeTrashTask(deps),
     sessions__purge_expired: createPurgeSessionsTask(deps)

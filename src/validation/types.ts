@@ -151,6 +151,23 @@ export interface ValidationOptions {
   settings?: Partial<EngineSettings>
   /** Told how the file was read (`jsonl`, `json_array`, `parquet`) once the read is done. */
   onFileKind?: (kind: 'jsonl' | 'json_array' | 'parquet') => void
+  /**
+   * Called for every non-blank line in file order with what the report decided of it (derive
+   * uses it to know which lines to keep): the stored report keeps only the first issues.
+   */
+  onRecord?: (line: number, verdict: RecordVerdict) => void
+  /** Given each record's bytes as it is read, before it is analysed (and before its onRecord): the bytes are only valid during the call. */
+  onRecordBytes?: (line: number, bytes: Buffer) => void
+}
+
+/** What validation decided of one line (ValidationOptions.onRecord). */
+export interface RecordVerdict {
+  /** The line has an error (it counts in no statistic). */
+  error: boolean
+  /** A line without errors whose conversation has more tokens than the context limit. */
+  overLimit: boolean
+  /** The 64-bit hash duplicate_conversation compares (two uint32), when the turns were read; only valid during the call. */
+  hash: [number, number] | null
 }
 
 export const DEFAULT_CONTEXT_LIMIT = 8192

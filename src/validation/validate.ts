@@ -40,7 +40,7 @@ export async function validate (source: AsyncIterable<Uint8Array> | StoredFile, 
   const contextLimit = options.contextLimit ?? DEFAULT_CONTEXT_LIMIT
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES
   const settings: EngineSettings = { ...DEFAULT_ENGINE_SETTINGS, ...options.pool?.settings, ...options.settings }
-  const builder = new FileReport(options.maxIssuesPerSeverity ?? DEFAULT_MAX_ISSUES, contextLimit)
+  const builder = new FileReport(options.maxIssuesPerSeverity ?? DEFAULT_MAX_ISSUES, contextLimit, options.onRecord ?? null)
   // With a pool (given, or `threads` > 1 workers made here) the workers do all the analysis and
   // this thread only reads lines and keeps the report: an HTTP server stays responsive, and
   // this thread holds no tokenizer. One thread: everything here.
@@ -63,6 +63,7 @@ export async function validate (source: AsyncIterable<Uint8Array> | StoredFile, 
   const blank = (line: number, count: number) => builder.addMany(line, count, 'blank_line', '', 'Blank line skipped.')
   const tooLong = (line: number, bytes: number) => {
     builder.nonBlankLine()
+    builder.errorLine(line)
     builder.add(line, 'line_too_long', '',
       `The line is ${bytes.toLocaleString('en-US')} bytes long; the limit is ${maxLineBytes.toLocaleString('en-US')} bytes.`)
   }
@@ -93,6 +94,7 @@ export async function validate (source: AsyncIterable<Uint8Array> | StoredFile, 
     }
   }
 
+  const tap = options.onRecordBytes
   const bom = () => builder.add(1, 'bom', '', 'The UTF-8 byte-order mark at the start of the file was skipped.')
   const sink: LineSink = pool
     ? {
@@ -100,6 +102,7 @@ export async function validate (source: AsyncIterable<Uint8Array> | StoredFile, 
         blank: (line, count) => { events.push(BLANK, line, count) },
         tooLong: (line, bytes) => { events.push(TOO_LONG, line, bytes) },
         record: (line, bytes) => {
+          tap?.(line, bytes)
           if (batchLength + bytes.length > batch.length) {
             if (batchLength > 0) flushBatch()
             if (bytes.length > batch.length) batch = new Uint8Array(bytes.length)
@@ -115,7 +118,10 @@ export async function validate (source: AsyncIterable<Uint8Array> | StoredFile, 
         bom,
         blank,
         tooLong,
-        record: (line, bytes) => builder.addLine(line, analyseLine(bytes, context!, builder.knownFormat))
+        record: (line, bytes) => {
+          tap?.(line, bytes)
+          builder.addLine(line, analyseLine(bytes, context!, builder.knownFormat))
+        }
       }
 
   try {

@@ -40,7 +40,7 @@ t.test('/api/openapi.json describes every /api route with its parameters and res
 
   const list = doc.paths['/api/datasets'].get
   const query = new Map((list.parameters ?? []).filter(p => p.in === 'query').map(p => [p.name, p.schema]))
-  t.same([...query.keys()].sort(), ['deleted', 'limit', 'order', 'page', 'search', 'sort', 'status'], 'the list call\'s query parameters')
+  t.same([...query.keys()].sort(), ['deleted', 'limit', 'order', 'origin', 'page', 'search', 'sort', 'status'], 'the list call\'s query parameters')
   t.same(query.get('sort')?.enum, ['created_at', 'name', 'file_size', 'status', 'updated_at'])
   t.same(query.get('status')?.enum, ['all', 'uploading', 'validating', 'ready', 'error'])
   t.match(query.get('limit'), { type: 'integer', minimum: 1, maximum: 100 })

@@ -14,14 +14,14 @@ import { shownTurns } from '../../views/conversation.js'
 const RECORDS_PER_PAGE = 20
 const PAGE_SIZE = 20
 
-interface PageView { search: string, status: string, sort: string }
+interface PageView { search: string, status: string, sort: string, origin: string }
 
 /** The page's query (search, status, sort by name, page) → the API's list query; an unknown sort shows the newest first. */
-function listQueryFor (params: { page: number, status: ListQuery['status'], search?: string, sort: string }, deleted: boolean): { query: ListQuery, view: PageView } {
+function listQueryFor (params: { page: number, status: ListQuery['status'], search?: string, sort: string, origin: ListQuery['origin'] }, deleted: boolean): { query: ListQuery, view: PageView } {
   const sortKey = PAGE_SORTS.has(params.sort) ? params.sort : 'newest'
   const { sort, order } = PAGE_SORTS.get(sortKey)!
-  const query = { page: params.page, limit: PAGE_SIZE, status: params.status, search: params.search, sort, order, deleted }
-  return { query, view: { search: params.search ?? '', status: params.status, sort: sortKey } }
+  const query = { page: params.page, limit: PAGE_SIZE, status: params.status, search: params.search, sort, order, deleted, origin: params.origin }
+  return { query, view: { search: params.search ?? '', status: params.status, sort: sortKey, origin: params.origin } }
 }
 
 function pageUrl (base: string, view: PageView, page: number): string {
@@ -29,6 +29,7 @@ function pageUrl (base: string, view: PageView, page: number): string {
   if (view.search) params.set('search', view.search)
   if (view.status && view.status !== 'all') params.set('status', view.status)
   if (view.sort && view.sort !== 'newest') params.set('sort', view.sort)
+  if (view.origin && view.origin !== 'all') params.set('origin', view.origin)
   if (page > 1) params.set('page', String(page))
   const text = params.toString()
   return text ? `${base}?${text}` : base

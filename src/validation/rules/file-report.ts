@@ -1,5 +1,5 @@
 import { FORMATS } from '../formats/index.js'
-import type { IssueCode, Report } from '../types.js'
+import type { IssueCode, RecordVerdict, Report } from '../types.js'
 import { NOT_A_RECORD, type LineResult } from './record.js'
 import { ReportBuilder } from './report.js'
 
@@ -17,8 +17,30 @@ export class FileReport {
   private format = -1
   private formatLine = 0
 
-  constructor (maxIssues: number, contextLimit: number) {
+  private readonly verdict: RecordVerdict = { error: false, overLimit: false, hash: null }
+
+  constructor (maxIssues: number, private readonly contextLimit: number, private readonly onRecord: ((line: number, verdict: RecordVerdict) => void) | null = null) {
     this.builders = FORMATS.map(format => new ReportBuilder(maxIssues, contextLimit, format))
+  }
+
+  /** A line that is an error whatever the file's format (too long). */
+  errorLine (line: number): void {
+    if (this.onRecord === null) return
+    this.verdict.error = true
+    this.verdict.overLimit = false
+    this.verdict.hash = null
+    this.onRecord(line, this.verdict)
+  }
+
+  private tell (line: number, result: LineResult | null): void {
+    if (this.onRecord === null) return
+    // null: a record of another format than the file's, or with no recognising key before the
+    // file's format is known (it lacks that format's key whatever the format turns out to be).
+    const error = result === null || result.hasError
+    this.verdict.error = error
+    this.verdict.overLimit = !error && result.stats !== null && result.stats.tokens > this.contextLimit
+    this.verdict.hash = result === null ? null : result.conversationHash
+    this.onRecord(line, this.verdict)
   }
 
   /** The file's format as an index of FORMATS, or -1 while no record has named it. */
@@ -46,13 +68,22 @@ export class FileReport {
     }
     if (result.format === NOT_A_RECORD) {
       for (const builder of this.builders) builder.addLine(line, result)
+      this.tell(line, result)
     } else if (result.format >= 0) {
-      if (result.format === this.format) this.builders[0].addLine(line, result)
-      else this.builders[0].addMixed(line, FORMATS[result.format].name, this.formatLine)
+      if (result.format === this.format) {
+        this.builders[0].addLine(line, result)
+        this.tell(line, result)
+      } else {
+        this.builders[0].addMixed(line, FORMATS[result.format].name, this.formatLine)
+        this.tell(line, null)
+      }
     } else if (this.format >= 0) {
-      this.builders[0].addLine(line, result.under === this.format ? result : result.alternatives![this.format])
+      const chosen = result.under === this.format ? result : result.alternatives![this.format]
+      this.builders[0].addLine(line, chosen)
+      this.tell(line, chosen)
     } else {
       for (let f = 0; f < this.builders.length; f++) this.builders[f].addLine(line, result.under === f ? result : result.alternatives![f])
+      this.tell(line, null)
     }
   }
 
