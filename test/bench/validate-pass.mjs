@@ -1,8 +1,9 @@
 // One measured pass in its own process, so peak RSS belongs to that pass alone. Plain
 // JavaScript on the built engine (dist/), as production runs it: no TypeScript loader in the
 // process for either pass. argv: engine|reference FILE; prints one JSON line
-// {seconds, cpuSeconds, maxRssMb, conversations, tokens, format, toolCalls} (cpuSeconds: every thread's
-// user + system time, which a busy machine disturbs less than the wall clock).
+// {seconds, cpuSeconds, maxRssMb, conversations, tokens, format, toolCalls, threads} (cpuSeconds: every thread's
+// user + system time, which a busy machine disturbs less than the wall clock; threads: the
+// analysis threads of the engine pass, 1 for the reference passes).
 import { Buffer } from 'node:buffer'
 import { createReadStream, statSync } from 'node:fs'
 import { createInterface } from 'node:readline'
@@ -16,8 +17,10 @@ let conversations = 0
 let tokens = 0
 let format = 'native'
 let toolCalls = 0
+let threads = 1
 if (mode === 'engine') {
-  const report = await validate(createReadStream(file), { tokenizer, threads: threadsFor(statSync(file).size, availableParallelism()) })
+  threads = threadsFor(statSync(file).size, availableParallelism())
+  const report = await validate(createReadStream(file), { tokenizer, threads })
   conversations = report.stats.conversations
   tokens = report.stats.tokens
   format = report.stats.format
@@ -50,7 +53,7 @@ if (mode === 'engine') {
   }
   if (ours !== tokens) throw new Error(`${tokenizer}: we count ${ours} tokens, the reference ${tokens}`)
   const usage = process.resourceUsage()
-  console.log(JSON.stringify({ seconds, bytes, cpuSeconds: 0, maxRssMb: usage.maxRSS / 1024, conversations, tokens, format, toolCalls }))
+  console.log(JSON.stringify({ seconds, bytes, cpuSeconds: 0, maxRssMb: usage.maxRSS / 1024, conversations, tokens, format, toolCalls, threads: 1 }))
   process.exit(0)
 } else {
   // The single-threaded reference: readline + JSON.parse + the same tokenizer, one thread.
@@ -64,4 +67,4 @@ if (mode === 'engine') {
 }
 const seconds = (performance.now() - started) / 1000
 const usage = process.resourceUsage()
-console.log(JSON.stringify({ seconds, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, maxRssMb: usage.maxRSS / 1024, conversations, tokens, format, toolCalls }))
+console.log(JSON.stringify({ seconds, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, maxRssMb: usage.maxRSS / 1024, conversations, tokens, format, toolCalls, threads }))
