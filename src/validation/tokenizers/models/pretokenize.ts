@@ -170,6 +170,12 @@ export function wordScanner (source: string): ((text: string, at: number, end: n
         if ((d === 0x72 && e === 0x65) || (d === 0x76 && e === 0x65) || (d === 0x6c && e === 0x6c)) return at + 3
       }
     }
+    // The commonest pieces first: a word, or a space and a word, in the BMP.
+    if (c < 0xd800 && table[c] === LETTER) return letters(text, at + 1, end)
+    if (c === 0x20 && at + 1 < end) {
+      const d = text.charCodeAt(at + 1)
+      if (d < 0xd800 && table[d] === LETTER) return letters(text, at + 2, end)
+    }
     const kind = classAt(text, at, end)
     const first = width
     // [^\r\n\p{L}\p{N}]?\p{L}+
