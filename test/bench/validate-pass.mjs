@@ -2,8 +2,9 @@
 // JavaScript on the built engine (dist/), as production runs it: no TypeScript loader in the
 // process for either pass. argv: engine|reference FILE; prints one JSON line (engine: the file
 // as the CLI opens it, by its name: JSON Lines, a JSON array, Parquet by ranged reads)
-// {seconds, cpuSeconds, maxRssMb, conversations, tokens, format, toolCalls} (cpuSeconds: every thread's
-// user + system time, which a busy machine disturbs less than the wall clock).
+// {seconds, cpuSeconds, maxRssMb, conversations, tokens, format, toolCalls, threads} (cpuSeconds: every thread's
+// user + system time, which a busy machine disturbs less than the wall clock; threads: the
+// analysis threads of the engine pass, 1 for the reference passes).
 import { Buffer } from 'node:buffer'
 import { createReadStream, statSync } from 'node:fs'
 import { createInterface } from 'node:readline'
@@ -18,9 +19,11 @@ let conversations = 0
 let tokens = 0
 let format = 'native'
 let toolCalls = 0
+let threads = 1
 if (mode === 'engine') {
+  threads = threadsFor(statSync(file).size, availableParallelism())
   const source = await fileByteSource(file)
-  const report = await validate({ name: file, stream: () => createReadStream(file), range: () => source }, { tokenizer, threads: threadsFor(statSync(file).size, availableParallelism()) })
+  const report = await validate({ name: file, stream: () => createReadStream(file), range: () => source }, { tokenizer, threads })
   await source.close()
   conversations = report.stats.conversations
   tokens = report.stats.tokens
@@ -54,7 +57,7 @@ if (mode === 'engine') {
   }
   if (ours !== tokens) throw new Error(`${tokenizer}: we count ${ours} tokens, the reference ${tokens}`)
   const usage = process.resourceUsage()
-  console.log(JSON.stringify({ seconds, bytes, cpuSeconds: 0, maxRssMb: usage.maxRSS / 1024, conversations, tokens, format, toolCalls }))
+  console.log(JSON.stringify({ seconds, bytes, cpuSeconds: 0, maxRssMb: usage.maxRSS / 1024, conversations, tokens, format, toolCalls, threads: 1 }))
   process.exit(0)
 } else {
   // The single-threaded reference: readline + JSON.parse + the same tokenizer, one thread.
@@ -68,4 +71,4 @@ if (mode === 'engine') {
 }
 const seconds = (performance.now() - started) / 1000
 const usage = process.resourceUsage()
-console.log(JSON.stringify({ seconds, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, maxRssMb: usage.maxRSS / 1024, conversations, tokens, format, toolCalls }))
+console.log(JSON.stringify({ seconds, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, maxRssMb: usage.maxRSS / 1024, conversations, tokens, format, toolCalls, threads }))

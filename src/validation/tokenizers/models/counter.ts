@@ -15,6 +15,7 @@
 import { hashBytes } from '../rank-table.js'
 import { AddedTokenMatcher } from './added-tokens.js'
 import { mergeCount } from './merge.js'
+import { wordScanner } from './pretokenize.js'
 import type { ModelSpec, ModelTables } from './tables.js'
 import { Utf8Scratch } from '../utf8.js'
 import { DEFAULT_TOKENIZER_CACHE_SIZE } from '../registry.js'
@@ -36,6 +37,8 @@ export class ModelCounter {
   private readonly cache = new Map<string, number>()
   private readonly sticky: RegExp | null
   private readonly search: RegExp | null
+  /** The pattern's hand-written scanner (Llama 3, Qwen 2/3), else null: the RegExp splits. */
+  private readonly scan: ((text: string, at: number, end: number) => number) | null
   private readonly joinsSpace: Set<number>
   private readonly char = new Uint8Array(4)
 
@@ -47,6 +50,7 @@ export class ModelCounter {
     this.allAdded = new AddedTokenMatcher(spec.addedTokens, spec.specialTokens)
     this.sticky = spec.pattern === null ? null : new RegExp(spec.pattern, 'uy')
     this.search = spec.pattern === null ? null : new RegExp(spec.pattern, 'ug')
+    this.scan = spec.pattern === null ? null : wordScanner(spec.pattern)
     this.joinsSpace = new Set(Array.from(spec.joinsSpace, c => c.charCodeAt(0)))
   }
 
@@ -68,12 +72,31 @@ export class ModelCounter {
 
   /** Tokens of text[from, to), which holds no added token. */
   countGap (text: string, from: number, to: number): number {
+    const scan = this.scan
+    if (scan !== null) {
+      // No copy of the gap unless NFC changes it: the scanner takes its bounds.
+      if (this.spec.nfc && needsNfc(text, from, to)) {
+        const gap = text.slice(from, to).normalize('NFC')
+        return this.countScanned(gap, 0, gap.length, scan)
+      }
+      return this.countScanned(text, from, to, scan)
+    }
     const gap = from === 0 && to === text.length ? text : text.slice(from, to)
     return this.spec.family === 'byte-level' ? this.countByteLevel(gap) : this.countSentencePiece(gap)
   }
 
+  private countScanned (text: string, from: number, to: number, scan: (text: string, at: number, end: number) => number): number {
+    let count = 0
+    for (let at = from; at < to;) {
+      const end = scan(text, at, to)
+      count += this.countWord(text, at, end)
+      at = end
+    }
+    return count
+  }
+
   private countByteLevel (gap: string): number {
-    if (this.spec.nfc && needsNfc(gap)) gap = gap.normalize('NFC')
+    if (this.spec.nfc && needsNfc(gap, 0, gap.length)) gap = gap.normalize('NFC')
     const sticky = this.sticky!
     const search = this.search!
     let count = 0
@@ -214,14 +237,14 @@ function flags (): Uint8Array {
 
 const astral = new Map<number, boolean>()
 
-/** Whether NFC could change text. */
-function needsNfc (text: string): boolean {
+/** Whether NFC could change text[from, to). */
+function needsNfc (text: string, from: number, to: number): boolean {
   const table = flags()
-  for (let i = 0; i < text.length; i++) {
+  for (let i = from; i < to; i++) {
     const flag = table[text.charCodeAt(i)]
     if (flag === 0) continue
     if (flag === 1) return true
-    const point = text.codePointAt(i)!
+    const point = i + 1 < to ? text.codePointAt(i)! : 0
     if (point < 0x10000) return true // a lone surrogate
     let changes = astral.get(point)
     if (changes === undefined) {
