@@ -164,10 +164,10 @@ const datasetPages: FastifyPluginAsyncTypebox<{ uploadsPerMinute: number }> = as
 
   app.get('/datasets/:id/report.json', { schema: { params: DatasetParams } }, async (request, reply) => {
     const dataset = await app.datasets.get(request.user!.id, request.params.id)
-    if (!dataset.report) throw new Conflict('The report is not ready yet.')
+    const report = await app.datasets.report(request.user!.id, request.params.id) // the API's report, in the CLI's shape
     const name = dataset.fileName.replace(/\.(jsonl|ndjson|json)(\.gz)?$|\.parquet$/i, '')
     return reply.headers({ 'content-type': 'application/json; charset=utf-8', 'content-disposition': `attachment; filename="${name}.report.json"` })
-      .send(JSON.stringify(dataset.report))
+      .send(JSON.stringify(report))
   })
 
   app.get('/datasets/:id/delete', { schema: { params: DatasetParams } }, async (request, reply) => {
