@@ -1,6 +1,3 @@
-import { GzipError } from './gzip.js'
-import { openInput, type ForeignText } from './input.js'
-
 /** What the line reader hands on, in file order. Line numbers are 1-based physical lines. */
 export interface LineSink {
   bom: () => void
@@ -121,43 +118,4 @@ export class LineReader {
     if (isBlank(bytes)) this.sink.blank(line, 1)
     else this.sink.record(line, bytes)
   }
-}
-
-export interface ReadLinesOptions {
-  maxLineBytes: number
-  /** Called after each chunk has been split into lines (a caller that hands lines to other threads waits here). */
-  afterChunk?: () => Promise<void> | void
-  /** Checked after each chunk: true stops reading (the rest of the file is never read). */
-  stop?: () => boolean
-}
-
-export interface ReadLinesResult {
-  storedBytes: number
-  lines: number
-  /** Why the gzip stream broke off (the lines before the fault were handed on), or null. */
-  gzipProblem: string | null
-  foreignText: ForeignText | null
-}
-
-/** A stored JSON Lines file (plain or gzip) → the sink, line by line in file order. */
-export async function readLines (source: AsyncIterable<Uint8Array>, sink: LineSink, options: ReadLinesOptions): Promise<ReadLinesResult> {
-  const reader = new LineReader(sink, options.maxLineBytes)
-  const input = await openInput(source)
-  let gzipProblem: string | null = null
-  let stopped = false
-  try {
-    for await (const chunk of input.chunks) {
-      reader.push(chunk)
-      if (options.afterChunk) await options.afterChunk()
-      if (options.stop?.()) {
-        stopped = true
-        break
-      }
-    }
-  } catch (error) {
-    if (!(error instanceof GzipError)) throw error
-    gzipProblem = error.message
-  }
-  if (!stopped) reader.end()
-  return { storedBytes: input.storedBytes(), lines: reader.lines, gzipProblem, foreignText: input.foreignText() }
 }
