@@ -1,6 +1,6 @@
 // Real-browser end-to-end test: Debian's chromium driven by playwright-core.
 // Run with `npm run test:e2e` (.ci/run installs chromium when it is missing).
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -278,12 +278,8 @@ t.test('a user uploads, watches validation, reads conversations, deletes and res
   t.same(problems, [], 'no console errors on any page')
 })
 
-t.test('a long validation shows a progress bar with percent and time left, on the page and on the card', async t => {
-  // Storage read slowly (a proxy in front of S3): 1.2 MB at 200 KB/s, and the object's end held
-  // 4 s after its last byte, so the page can poll while the whole file has been read.
-  const proxy = await throttledS3(t, testServers().s3Endpoint, { bytesPerSecond: 200 * 1024, holdEndMs: 4000 })
-  const app = await buildTestApp(t, { S3_ENDPOINT: proxy })
-  await app.listen({ port: 0, host: '127.0.0.1' })
+/** A browser (Debian's chromium) signed up as `email` on `app`, which listens; page errors are collected in `problems`. */
+async function signedIn (t: Test, app: { server: { address: () => unknown } }, email: string) {
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -294,10 +290,20 @@ t.test('a long validation shows a progress bar with percent and time left, on th
   const problems: string[] = []
   page.on('pageerror', error => problems.push(`${page.url()}: ${error.message}`))
   await page.goto(`${base}/signup`)
-  await page.fill('input[name=email]', 'progress@example.com')
+  await page.fill('input[name=email]', email)
   await page.fill('input[name=password]', 'a long enough password')
   await page.click('main button[type=submit]')
   await page.waitForURL(`${base}/datasets`)
+  return { base, page, problems }
+}
+
+t.test('a long validation shows a progress bar with percent and time left, on the page and on the card', async t => {
+  // Storage read slowly (a proxy in front of S3): 1.2 MB at 200 KB/s, and the object's end held
+  // 4 s after its last byte, so the page can poll while the whole file has been read.
+  const proxy = await throttledS3(t, testServers().s3Endpoint, { bytesPerSecond: 200 * 1024, holdEndMs: 4000 })
+  const app = await buildTestApp(t, { S3_ENDPOINT: proxy })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { base, page, problems } = await signedIn(t, app, 'progress@example.com')
 
   const content = Buffer.from(sampleDataset(8000, 'slow'))
   const upload = async (name: string) => {
@@ -370,20 +376,7 @@ t.test('a long validation shows a progress bar with percent and time left, on th
 t.test('prepare for training: tick lines, split, and follow the lineage both ways', async t => {
   const app = await buildTestApp(t)
   await app.listen({ port: 0, host: '127.0.0.1' })
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
-  })
-  t.teardown(() => browser.close())
-  const page = await browser.newPage()
-  const problems: string[] = []
-  page.on('pageerror', error => problems.push(`${page.url()}: ${error.message}`))
-  await page.goto(`${base}/signup`)
-  await page.fill('input[name=email]', 'prepare@example.com')
-  await page.fill('input[name=password]', 'a long enough password')
-  await page.click('main button[type=submit]')
-  await page.waitForURL(`${base}/datasets`)
+  const { base, page, problems } = await signedIn(t, app, 'prepare@example.com')
 
   // Ten conversations, a broken line (line 4) and a copy of line 1 (line 12).
   const lines = sampleDataset(10, 'prep').trim().split('\n')
