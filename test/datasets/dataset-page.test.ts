@@ -73,7 +73,7 @@ t.test('the status fragment that turns final brings the whole dataset view with 
   t.match(results, /records\?line=6"[^>]*>6<\/a><\/td><td>error<\/td><td><code>invalid_json<\/code>/, 'the issues table, line by line')
   t.equal(final.headers['hx-trigger'], 'dataset-final', 'the conversation viewer is told to reload its page')
   const page = await browser.get(`/datasets/${id}`)
-  const pageResults = /<div id="dataset-results">([\s\S]*)<\/div>\s*<section>\s*<h2>Conversations/.exec(page.body)?.[1] ?? ''
+  const pageResults = /<div id="dataset-results">([\s\S]*)<\/div>\s*<section id="handoff"/.exec(page.body)?.[1] ?? ''
   const sameToken = (html: string) => html.trim().replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value=""') // each render makes a CSRF token
   t.equal(sameToken(results), sameToken(pageResults), 'the swapped region is what a reload shows')
 
