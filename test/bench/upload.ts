@@ -38,8 +38,19 @@ async function main () {
   const env = {
     DATABASE_URL: databaseUrl, S3_ENDPOINT: s3Endpoint, S3_BUCKET: bucket, S3_ACCESS_KEY_ID: s3Config.accessKeyId,
     S3_SECRET_ACCESS_KEY: s3Config.secretAccessKey, SESSION_SECRET: 'bench-'.repeat(8), DATA_DIR: join(dir, 'app'),
-    LOG_LEVEL: 'warn', UPLOADS_PER_MINUTE: '1000', MAX_UPLOAD_BYTES: String(600 * MiB)
+    LOG_LEVEL: 'warn', UPLOADS_PER_MINUTE: '1000', MAX_UPLOAD_BYTES: String(600 * MiB),
+    // Passed on to the server when set, to compare settings: BENCH_SERVER_ENV='MALLOC_ARENA_MAX=2 WORKER_CONCURRENCY=1'.
+    ...Object.fromEntries((process.env.BENCH_SERVER_ENV ?? '').split(/\s+/).filter(Boolean).map(pair => pair.split('=', 2)))
   }
+  // BENCH_UPLOAD_ONLY=concurrent runs only the last part (many uploads at once into one process).
+  const onlyConcurrent = process.env.BENCH_UPLOAD_ONLY === 'concurrent'
+  if (!onlyConcurrent) await sequentialParts(env, storage, bucket)
+
+  await concurrentParts(env)
+}
+
+async function sequentialParts (env: Record<string, string>, storage: ReturnType<typeof createStorage>, bucket: string) {
+  let started: number
   const all = await startServer({ ...env, ROLE: 'all' })
   const token2 = await signUp(all.url, 'second@example.com')
   const small = join(dir, 'small.jsonl')
@@ -68,7 +79,7 @@ async function main () {
   const size = statSync(big).size
   console.log(`file: ${(size / MiB).toFixed(0)} MiB (${size.toLocaleString('en-US')} bytes)`)
 
-  let started = performance.now()
+  started = performance.now()
   const direct = new Upload({
     client: storage.client,
     params: { Bucket: bucket, Key: `direct/${randomBytes(4).toString('hex')}.jsonl`, Body: createReadStream(big) },
@@ -101,7 +112,10 @@ async function main () {
   const eightSeconds = (performance.now() - started) / 1000
   console.log(`8 concurrent 50 MiB uploads: all succeeded in ${eightSeconds.toFixed(2)} s (${mbs(eightSeconds, 8 * fiftySize).toFixed(1)} MB/s in total), server RSS growth ${((peak8.stop() - baseline8) / MiB).toFixed(0)} MB`)
   web.child.kill('SIGTERM')
+}
 
+async function concurrentParts (env: Record<string, string>) {
+  let started: number
   // Many uploads at once into one process with the default budget (256 MB): all stored (after
   // waiting, or a 503 and a retry after Retry-After), all validated, RSS growth printed.
   const loaded = await startServer({ ...env, ROLE: 'all' })
@@ -113,6 +127,7 @@ async function main () {
     const lines = readFileSync(path).toString('latin1').split('\n').length - 1
     const base = rss(loaded.child.pid!)
     const peakLoad = watchPeak(loaded.child.pid!)
+    const parts = watchMetrics(loaded.url)
     let retries = 0
     started = performance.now()
     const ids = await Promise.all(Array.from({ length: count }, async (_, i) => {
@@ -129,6 +144,7 @@ async function main () {
     }))
     const seconds = (performance.now() - started) / 1000
     const growth = peakLoad.stop() - base
+    const seen = parts.stop()
     let wrong = 0
     for (const id of ids) {
       for (;;) {
@@ -141,6 +157,10 @@ async function main () {
     }
     console.log(`${count} × ${mib} MiB concurrent uploads: all stored in ${seconds.toFixed(2)} s (${retries} refused with 503 and retried), ` +
       `${count - wrong}/${count} validated to the right stats; server peak RSS growth ${(growth / MiB).toFixed(0)} MB (target < ${256 + 128} MB)`)
+    const mb = (bytes: number) => `${(bytes / MiB).toFixed(0)} MB`
+    console.log(`  during the run (from /metrics, max of each): rss ${mb(seen.process_resident_memory_bytes)}, heap used ${mb(seen.nodejs_heap_size_used_bytes)}, ` +
+      `external ${mb(seen.nodejs_external_memory_bytes)}, upload buffer ${mb(seen.datasets_upload_buffer_bytes)}, validation jobs running ${seen.datasets_validation_jobs_running}; ` +
+      `rss ${mb(base)} before`)
   }
   loaded.child.kill('SIGTERM')
 }
@@ -154,6 +174,24 @@ function watchPeak (pid: number) {
   let peak = rss(pid)
   const timer = setInterval(() => { peak = Math.max(peak, rss(pid)) }, 25)
   return { stop: () => { clearInterval(timer); return Math.max(peak, rss(pid)) } }
+}
+
+/** The largest value of a few of the server's own gauges, scraped from /metrics (loopback) while the uploads run. */
+function watchMetrics (url: string) {
+  const names = ['process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_external_memory_bytes', 'datasets_upload_buffer_bytes', 'datasets_validation_jobs_running'] as const
+  const max = Object.fromEntries(names.map(name => [name, 0])) as Record<typeof names[number], number>
+  let stopped = false
+  const loop = (async () => {
+    while (!stopped) {
+      const text = await fetch(`${url}/metrics`).then(response => response.text(), () => '')
+      for (const name of names) {
+        const value = Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? 0)
+        max[name] = Math.max(max[name], value)
+      }
+      await new Promise(resolve => setTimeout(resolve, 200))
+    }
+  })()
+  return { stop: () => { stopped = true; void loop; return max } }
 }
 
 async function startServer (env: Record<string, string>) {

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { BudgetTimeout, ByteBudget } from '../../src/datasets/byte-budget.js'
+import { PART_SIZE, partBufferSize } from '../../src/datasets/multipart-upload.js'
 
 t.test('first come, first served: a large waiter is not passed by small ones', async t => {
   const budget = new ByteBudget(10)
@@ -38,4 +39,13 @@ t.test('an aborted wait holds nothing; more than the budget or than held is refu
   await t.rejects(budget.acquire(11), RangeError)
   budget.release(10)
   t.throws(() => budget.release(1), /released more than was acquired/)
+})
+
+t.test('part buffers come in a few sizes (powers of two up to the part size), so freed ones are reused', async t => {
+  t.equal(partBufferSize(1), 64 * 1024, 'a tiny file takes the smallest buffer')
+  t.equal(partBufferSize(64 * 1024), 64 * 1024)
+  t.equal(partBufferSize(64 * 1024 + 1), 128 * 1024)
+  t.equal(partBufferSize(4 * 1024 * 1024 + 300), 8 * 1024 * 1024, 'the 4 MiB last part of a 20 MiB upload takes a full part buffer')
+  t.equal(partBufferSize(PART_SIZE), PART_SIZE)
+  t.equal(partBufferSize(10 * PART_SIZE), PART_SIZE, 'never more than a part')
 })
