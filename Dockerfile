@@ -14,6 +14,10 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
     DATA_DIR=/data
+# glibc's allocator: two arenas (not eight per core) and blocks of 128 KiB or more mapped on
+# their own, so what the analysis threads and the storage streams free goes back to the system
+# (bench:derive, README "Memory under load"; ignored by other C libraries).
+ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
@@ -30,4 +34,6 @@ VOLUME ["/data"]
 # Migrations run at start (under an advisory lock), then the server listens on $PORT.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "dist/server.js"]
+# The node flags are npm start's (a test keeps them equal): a young generation of 2 MB semi-spaces
+# keeps the main thread's heap small while it reads a file (bench:derive, README "Memory").
+CMD ["node", "--max-semi-space-size=2", "dist/server.js"]

@@ -1,15 +1,16 @@
 import t from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../src/embedded/index.js'
 import { createTestBucket, createTestDatabase, testServers } from './helper.js'
+import { serverAllocatorEnv, serverNodeFlags } from './processes.js'
 
 interface Started { child: ChildProcess, output: () => string, exited: Promise<number | null> }
 
 function startServer (env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...serverNodeFlags(), '--import', 'tsx', 'src/server.ts'], {
     env: { PATH: process.env.PATH!, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
@@ -30,6 +31,15 @@ async function waitFor (started: Started, pattern: RegExp, timeoutMs: number): P
   }
   throw new Error(`timed out waiting for ${pattern}:\n${started.output()}`)
 }
+
+t.test('the container runs the server as npm start does: same node flags, a small young generation', async t => {
+  const flags = serverNodeFlags()
+  t.ok(flags.some(flag => /^--max-semi-space-size=\d+$/.test(flag)), `npm start sets the young generation's size (${flags.join(' ')})`)
+  const cmd = /^CMD (\[.*\])$/m.exec(readFileSync('Dockerfile', 'utf8'))
+  t.ok(cmd, 'the Dockerfile has an exec-form CMD')
+  t.same(JSON.parse(cmd![1]), ['node', ...flags, 'dist/server.js'], "the Dockerfile's CMD is npm start's node command")
+  t.same(serverAllocatorEnv(), { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' }, 'the image sets glibc malloc to two arenas and mapped large blocks (the benchmarks run the server with the same)')
+})
 
 t.test('npm start path with DATABASE_URL and S3_ENDPOINT set: uses those servers', async t => {
   const { s3Endpoint } = testServers()

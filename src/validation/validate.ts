@@ -55,7 +55,7 @@ export async function validate (source: AsyncIterable<Uint8Array> | StoredFile, 
 
   // With a pool, lines are batched into one buffer; events keep blank and too-long lines in order.
   let events: number[] = []
-  let batch = new Uint8Array(settings.batchBytes)
+  let batch = pool ? pool.batchBuffer() : new Uint8Array(0)
   let batchLength = 0
   let offsets: number[] = [0]
   const inFlight: Array<{ events: number[], results: Promise<PackedResults> | null }> = []
@@ -74,8 +74,8 @@ export async function validate (source: AsyncIterable<Uint8Array> | StoredFile, 
     let results: Promise<PackedResults> | null = null // null: only blank or too-long lines
     if (offsets.length > 1) {
       // The file's format so far: a worker then reads records with no recognising key by it alone.
-      results = pool!.analyse(packed, tokenizerName, contextLimit, builder.knownFormat) // transfers the buffer: a new one is made below
-      batch = new Uint8Array(Math.max(settings.batchBytes, batch.length))
+      results = pool!.analyse(packed, tokenizerName, contextLimit, builder.knownFormat) // transfers the buffer: the worker gives it back
+      batch = pool!.batchBuffer()
     }
     inFlight.push({ events, results })
     events = []

@@ -2,7 +2,7 @@ import t from 'tap'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ConfigError, loadEngineSettings } from '../../src/config.js'
-import { DEFAULT_ENGINE_SETTINGS } from '../../src/validation/index.js'
+import { createAnalysisPool, DEFAULT_ENGINE_SETTINGS } from '../../src/validation/index.js'
 import { check, record, turn } from './support.js'
 
 t.test('the engine\'s settings come from the environment through config.ts, checked', async t => {
@@ -34,4 +34,21 @@ t.test('the settings reach the engine: tiny batches, one in flight and no piece 
   const single = await check(text)
   const tuned = await check(text, { threads: 2, settings: { batchBytes: 1024, batchesInFlight: 1, tokenizerCacheSize: 0 } })
   t.same(tuned, single)
+})
+
+t.test('a pool reuses the batch buffers its threads give back, and reports stay the same', async t => {
+  const pool = createAnalysisPool(2, { batchBytes: 4096, batchesInFlight: 1 })
+  t.teardown(() => pool.close())
+  const lines = Array.from({ length: 600 }, (_, i) => record(`c${i}`, [turn('user', `Question ${i} ${'word '.repeat(i % 40)}`), turn('assistant', `Answer ${i % 70}`)]))
+  const text = lines.join('\n') + '\n'
+  t.ok(Buffer.byteLength(text) > 20 * 4096, 'dozens of batches')
+  const single = await check(text)
+  t.same(await check(text, { pool }), single, 'first file')
+  const spares = pool.spareBuffers
+  t.ok(spares > 0, `buffers given back wait to be reused (${spares})`)
+  t.ok(spares <= 2 * (1 + 1) + 2, 'no more than the batches that can be in flight (and two)')
+  // Reused buffers hold the bytes of earlier batches: a second file must not see them.
+  const other = lines.map(line => line.replace('Question', 'Frage')).join('\n') + '\n'
+  t.same(await check(other, { pool }), await check(other), 'second file through reused buffers')
+  t.ok(pool.spareBuffers <= 2 * (1 + 1) + 2)
 })

@@ -1,3 +1,4 @@
+import { LeadingBom } from './bom.js'
 /**
  * What the JSON-array reader hands on, in file order: the line reader's sink without blank
  * lines (whitespace between elements is not reported), plus the array's syntax fault.
@@ -90,7 +91,7 @@ export class JsonArrayReader {
   elements = 0
 
   private state = BEFORE_ARRAY
-  private head: Buffer | null = Buffer.alloc(0)
+  private readonly bom: LeadingBom
   private newlines = 0
   private lineHasBytes = false
   private lineStart = 0 // file offset of the current line's first byte
@@ -110,7 +111,9 @@ export class JsonArrayReader {
   private startAt = 0 // where the element starts in the current chunk
   private overflow = false
 
-  constructor (private readonly sink: JsonArraySink, private readonly maxElementBytes: number) {}
+  constructor (private readonly sink: JsonArraySink, private readonly maxElementBytes: number) {
+    this.bom = new LeadingBom(() => sink.bom())
+  }
 
   get failed (): boolean {
     return this.state === STOPPED
@@ -122,21 +125,9 @@ export class JsonArrayReader {
   }
 
   push (chunk: Buffer): void {
-    if (this.head !== null) {
-      // Hold the first bytes until we know whether they are a byte-order mark.
-      const head = Buffer.concat([this.head, chunk])
-      if (head.length < 3 && head.equals(Buffer.from([0xef, 0xbb, 0xbf]).subarray(0, head.length))) {
-        this.head = head
-        return
-      }
-      this.head = null
-      if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) {
-        this.sink.bom()
-        chunk = head.subarray(3)
-      } else {
-        chunk = head
-      }
-    }
+    const body = this.bom.take(chunk)
+    if (body === null) return
+    chunk = body
     if (chunk.length === 0) return
     if (this.state === STOPPED) this.countLines(chunk, 0)
     else this.scan(chunk)
@@ -145,12 +136,8 @@ export class JsonArrayReader {
   }
 
   end (): void {
-    if (this.head !== null && this.head.length > 0) {
-      const head = this.head
-      this.head = null
-      this.push(head)
-    }
-    this.head = null
+    const rest = this.bom.rest()
+    if (rest !== null) this.push(rest)
     this.lines = this.newlines + (this.lineHasBytes ? 1 : 0)
     const state = this.state
     if (state === IN_ELEMENT && this.depth === 0 && this.numberMayEnd()) {

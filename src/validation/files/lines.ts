@@ -1,3 +1,4 @@
+import { LeadingBom } from './bom.js'
 /** What the line reader hands on, in file order. Line numbers are 1-based physical lines. */
 export interface LineSink {
   bom: () => void
@@ -32,26 +33,16 @@ export class LineReader {
   private length = 0
   private lastByte = -1
   private overflow = false
-  private head: Buffer | null = Buffer.alloc(0)
+  private readonly bom: LeadingBom
 
-  constructor (private readonly sink: LineSink, private readonly maxLineBytes: number) {}
+  constructor (private readonly sink: LineSink, private readonly maxLineBytes: number) {
+    this.bom = new LeadingBom(() => sink.bom())
+  }
 
   push (chunk: Buffer): void {
-    if (this.head !== null) {
-      // Hold the first bytes until we know whether they are a byte-order mark.
-      const head = Buffer.concat([this.head, chunk])
-      if (head.length < 3 && head.equals(Buffer.from([0xef, 0xbb, 0xbf]).subarray(0, head.length))) {
-        this.head = head
-        return
-      }
-      this.head = null
-      if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) {
-        this.sink.bom()
-        chunk = head.subarray(3)
-      } else {
-        chunk = head
-      }
-    }
+    const body = this.bom.take(chunk)
+    if (body === null) return
+    chunk = body
     let start = 0
     for (;;) {
       if (this.length === 0 && chunk[start] === LF) {
@@ -75,12 +66,8 @@ export class LineReader {
   }
 
   end (): void {
-    if (this.head !== null && this.head.length > 0) {
-      const head = this.head
-      this.head = null
-      this.push(head)
-    }
-    this.head = null
+    const rest = this.bom.rest()
+    if (rest !== null) this.push(rest)
     if (this.length > 0) this.finishLine(false)
   }
 

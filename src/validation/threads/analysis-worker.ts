@@ -28,8 +28,9 @@ parentPort!.on('message', async (message: Batch | Table | { model: ModelShare })
     const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
     const results = []
     for (let i = 0; i + 1 < offsets.length; i++) results.push(analyseLine(bytes.subarray(offsets[i], offsets[i + 1]), context, fileFormat))
-    parentPort!.postMessage({ id, results: packResults(results) })
+    // The batch's buffer goes back with the results: the pool reuses it for a later batch.
+    parentPort!.postMessage({ id, results: packResults(results), data }, [data.buffer as ArrayBuffer])
   } catch (error) {
-    parentPort!.postMessage({ id, error: (error as Error).message })
+    parentPort!.postMessage({ id, error: (error as Error).message, data }, [data.buffer as ArrayBuffer])
   }
 })

@@ -37,6 +37,10 @@ export function createAnalysisPool (threads: number, tuning: Partial<EngineSetti
   let failure: Error | null = null
   const busy = new Array(threads).fill(0)
   const owner = new Map<number, number>()
+  // Batch buffers the workers gave back, for the next batches: without them a 200 MB file would
+  // allocate some 800 buffers of 256 KB, each freed only when the garbage collector gets to it.
+  const spare: Uint8Array[] = []
+  const maxSpare = threads * (settings.batchesInFlight + 1) + 2
   // Per worker, per tokenizer: resolved once the worker has been handed the rank table (an
   // encoding) or the model's tables (shared memory: one copy per process, whatever the threads).
   const tablesSent = workers.map(() => new Map<TokenizerId, Promise<void>>())
@@ -52,7 +56,8 @@ export function createAnalysisPool (threads: number, tuning: Partial<EngineSetti
     return sent
   }
   for (const worker of workers) {
-    worker.on('message', ({ id, results, error }: { id: number, results?: PackedResults, error?: string }) => {
+    worker.on('message', ({ id, results, error, data }: { id: number, results?: PackedResults, error?: string, data?: Uint8Array }) => {
+      if (data && data.buffer.byteLength === settings.batchBytes && spare.length < maxSpare) spare.push(new Uint8Array(data.buffer))
       busy[owner.get(id) ?? 0]--
       owner.delete(id)
       const waiting = pending.get(id)
@@ -89,6 +94,14 @@ export function createAnalysisPool (threads: number, tuning: Partial<EngineSetti
           reject(error)
         })
       })
+    },
+    /** An empty batch buffer of `settings.batchBytes` (one a worker gave back, or a new one). */
+    batchBuffer (): Uint8Array {
+      return spare.pop() ?? new Uint8Array(settings.batchBytes)
+    },
+    /** How many given-back batch buffers wait to be reused. */
+    get spareBuffers (): number {
+      return spare.length
     },
     /** Loads a tokenizer in every thread now, so the first dataset does not wait for it. */
     async warm (tokenizer: TokenizerId): Promise<void> {
