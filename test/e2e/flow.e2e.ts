@@ -27,11 +27,7 @@ t.test('a user uploads, watches validation, reads conversations, deletes and res
   const app = await buildTestApp(t)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
-  })
-  t.teardown(() => browser.close())
+  const browser = await launchBrowser(t)
   const page = await browser.newPage()
   const problems: string[] = []
   page.on('console', message => { if (message.type() === 'error') problems.push(`${page.url()}: ${message.text()}`) })
@@ -278,14 +274,20 @@ t.test('a user uploads, watches validation, reads conversations, deletes and res
   t.same(problems, [], 'no console errors on any page')
 })
 
-/** A browser (Debian's chromium) signed up as `email` on `app`, which listens; page errors are collected in `problems`. */
-async function signedIn (t: Test, app: { server: { address: () => unknown } }, email: string) {
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+/** Debian's chromium, headless, closed when `t` ends. */
+async function launchBrowser (t: Test) {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
   })
   t.teardown(() => browser.close())
+  return browser
+}
+
+/** A browser (Debian's chromium) signed up as `email` on `app`, which listens; page errors are collected in `problems`. */
+async function signedIn (t: Test, app: { server: { address: () => unknown } }, email: string) {
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  const browser = await launchBrowser(t)
   const page = await browser.newPage()
   const problems: string[] = []
   page.on('pageerror', error => problems.push(`${page.url()}: ${error.message}`))
