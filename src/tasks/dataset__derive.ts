@@ -28,8 +28,8 @@ interface StoredRecipe extends DeriveRequest {
 // Each derive holds at most two parts of its two outputs at once (16 MiB), whatever the file's size:
 // one output may keep a part's buffer while it slowly fills (a small validation set) and the other
 // still has one to fill and send (its next part waits until the last one is stored). Fewer than
-// two would let the slow output starve the other; more only adds memory (the process had
-// 229-249 MB while validating the source, so derive has little room: bench:derive, docs/benchmarks.md).
+// two would let the slow output starve the other; more only adds memory (bench:derive's target:
+// the whole process under 250 MB; docs/benchmarks.md).
 const DERIVE_BUFFER_BYTES = 2 * PART_SIZE
 // An output may receive nothing for long stretches (a small validation set): no idle limit that matters.
 const OUTPUT_IDLE_MS = 24 * 3600 * 1000
